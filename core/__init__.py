@@ -1,0 +1,1 @@
+"""Core: settings, database, the initiative domain, errors and Vietnamese text helpers."""

@@ -1,0 +1,1 @@
+"""Knowledge: the plans, loaders, cleaning and OCR repair, structure parsing, chunking, facts and ingest."""
