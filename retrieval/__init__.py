@@ -1,0 +1,1 @@
+"""Retrieval: the index, lexical and dense search, fusion, scoping, answer composition and citations."""

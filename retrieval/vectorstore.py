@@ -1,0 +1,151 @@
+"""The passage index: Chroma (embedded or server) through langchain-chroma, always with our embedder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
+
+from core.settings import Settings
+from knowledge.passages import Passage, PlanMeta
+
+COLLECTION = "plan_passages"
+SECTION_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage as the index holds it, with its plan's citation fields."""
+
+    passage: Passage
+    meta: PlanMeta
+
+
+def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:
+    """An HTTP client for ``THIDUA_CHROMA_URL``, else an embedded persistent client in the data folder."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def _metadata(passage: Passage, meta: PlanMeta) -> dict[str, Any]:
+    return {
+        "document": passage.document,
+        "order": passage.order,
+        "section": SECTION_SEPARATOR.join(passage.section_path),
+        "original": passage.original,
+        "line_start": passage.line_start,
+        "line_end": passage.line_end,
+        "title": meta.title,
+        "issuer": meta.issuer,
+        "level": meta.level,
+        "locality": meta.locality,
+        "number": meta.number,
+        "date": meta.date,
+        "aliases": "|".join(meta.aliases),
+        "suggested": meta.suggested,
+    }
+
+
+def _from_record(pid: str, text: str, md: dict[str, Any]) -> StoredPassage:
+    section = str(md.get("section") or "")
+    passage = Passage(
+        id=pid,
+        document=str(md["document"]),
+        order=int(md.get("order", 0)),
+        section_path=tuple(section.split(SECTION_SEPARATOR)) if section else (),
+        text=text,
+        original=str(md.get("original", "")),
+        line_start=int(md.get("line_start", 0)),
+        line_end=int(md.get("line_end", 0)),
+    )
+    aliases = str(md.get("aliases") or "")
+    meta = PlanMeta(
+        document=passage.document,
+        title=str(md.get("title", "")),
+        issuer=str(md.get("issuer", "")),
+        level=str(md.get("level", "")),
+        locality=str(md.get("locality", "")),
+        number=str(md.get("number", "")),
+        date=str(md.get("date", "")),
+        aliases=tuple(aliases.split("|")) if aliases else (),
+        suggested=bool(md.get("suggested", False)),
+    )
+    return StoredPassage(passage, meta)
+
+
+class PassageIndex:
+    """Dense index of plan passages. Ids are passage ids, so re-adding a passage replaces it."""
+
+    def __init__(self, client: chromadb.ClientAPI, embeddings: Embeddings, collection: str = COLLECTION) -> None:
+        self._embeddings = embeddings
+        self._store = Chroma(
+            collection_name=collection,
+            embedding_function=embeddings,
+            client=client,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+
+    def replace_document(self, document: str, passages: Sequence[Passage], meta: PlanMeta) -> None:
+        """Make the index hold exactly ``passages`` for ``document``: no stale or duplicate chunks remain."""
+        self.delete_document(document)
+        if not passages:
+            return
+        self._store.add_texts(
+            texts=[p.text for p in passages],
+            metadatas=[_metadata(p, meta) for p in passages],
+            ids=[p.id for p in passages],
+        )
+
+    def delete_document(self, document: str) -> None:
+        """Remove every passage of ``document``."""
+        existing = self._store.get(where={"document": document}, include=[])
+        ids = list(existing.get("ids") or [])
+        if ids:
+            self._store.delete(ids=ids)
+
+    def documents(self) -> set[str]:
+        """Names of the documents present in the index."""
+        records = self._store.get(include=["metadatas"])
+        return {str(md["document"]) for md in records.get("metadatas") or [] if md}
+
+    def all_passages(self) -> list[StoredPassage]:
+        """Every stored passage with its plan metadata, in document and reading order."""
+        records = self._store.get(include=["metadatas", "documents"])
+        stored = [
+            _from_record(pid, text or "", dict(md or {}))
+            for pid, text, md in zip(
+                records.get("ids") or [], records.get("documents") or [], records.get("metadatas") or [], strict=True
+            )
+        ]
+        stored.sort(key=lambda s: (s.passage.document, s.passage.order))
+        return stored
+
+    def search(self, query: str, k: int, documents: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        """Dense search: ``(passage id, cosine similarity)`` best first, optionally only within ``documents``."""
+        wanted = sorted(set(documents)) if documents is not None else None
+        if wanted is not None and not wanted:
+            return []
+        where: dict[str, Any] | None = None
+        if wanted is not None:
+            where = {"document": wanted[0]} if len(wanted) == 1 else {"document": {"$in": wanted}}
+        vector = self._embeddings.embed_query(query)
+        hits: list[tuple[LCDocument, float]] = self._store.similarity_search_by_vector_with_relevance_scores(
+            vector, k=k, filter=where
+        )
+        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
