@@ -1,0 +1,62 @@
+"""The outbox of notices to submitters: queued in the database, delivered by the channel workers, retried."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import Initiative, InitiativeEvent, Notice, NoticeStatus
+
+MAX_ATTEMPTS = 8
+
+
+def enqueue_notice(*, session: Session, initiative: Initiative, text: str) -> Notice:
+    """Queue ``text`` for the submitter of ``initiative`` on the channel they used."""
+    notice = Notice(
+        initiative_id=initiative.id,
+        channel=initiative.channel,
+        channel_user_id=initiative.channel_user_id,
+        text=text,
+        status=NoticeStatus.PENDING.value,
+        next_attempt_at=datetime.now(UTC),
+    )
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def due_notices(*, session: Session, channel: str, limit: int = 20, now: datetime | None = None) -> list[Notice]:
+    """Pending notices of ``channel`` whose next attempt is due, oldest first (locked where the database can)."""
+    moment = now or datetime.now(UTC)
+    query = (
+        select(Notice)
+        .where(Notice.channel == channel, Notice.status == NoticeStatus.PENDING.value, Notice.next_attempt_at <= moment)
+        .order_by(Notice.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def mark_sent(*, session: Session, notice: Notice) -> None:
+    """Record a delivered notice."""
+    notice.status = NoticeStatus.SENT.value
+    notice.attempts += 1
+    notice.sent_at = datetime.now(UTC)
+    notice.last_error = ""
+    session.add(
+        InitiativeEvent(initiative_id=notice.initiative_id, kind="notice", actor="system", note="Đã gửi thông báo")
+    )
+
+
+def mark_attempt_failed(*, session: Session, notice: Notice, error: str, retry_after: float | None = None) -> None:
+    """Record a failed attempt: retry later with back-off, or give up after ``MAX_ATTEMPTS``."""
+    notice.attempts += 1
+    notice.last_error = error[:1000]
+    if notice.attempts >= MAX_ATTEMPTS:
+        notice.status = NoticeStatus.FAILED.value
+        return
+    delay = retry_after if retry_after is not None else min(3600.0, 30.0 * 2 ** (notice.attempts - 1))
+    notice.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
