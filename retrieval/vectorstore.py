@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -18,6 +18,7 @@ from knowledge.passages import Passage, PlanMeta
 
 COLLECTION = "plan_passages"
 SECTION_SEPARATOR = " › "
+EMBED_BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,21 @@ class PassageIndex:
             collection_metadata={"hnsw:space": "cosine"},
         )
 
-    def replace_document(self, document: str, passages: Sequence[Passage], meta: PlanMeta) -> None:
-        """Make the index hold exactly ``passages`` for ``document``: no stale or duplicate chunks remain."""
+    def replace_document(
+        self,
+        document: str,
+        passages: Sequence[Passage],
+        meta: PlanMeta,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Make the index hold exactly ``passages`` for ``document``: no stale or duplicate chunks remain.
+
+        Passages are embedded first (in batches, reporting progress), so a failure leaves the old passages in place.
+        """
+        for start in range(0, len(passages), EMBED_BATCH):
+            self._embeddings.embed_documents([p.text for p in passages[start : start + EMBED_BATCH]])
+            if progress is not None:
+                progress(min(start + EMBED_BATCH, len(passages)))
         self.delete_document(document)
         if not passages:
             return

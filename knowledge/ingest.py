@@ -1,0 +1,317 @@
+"""The ingest pipeline: file → text → repaired text → structured passages → index, with facts and versions kept.
+
+Idempotent: a file whose bytes and metadata are unchanged costs a hash; a changed file replaces its passages;
+a plan removed from the folder leaves the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import ErrorCode, ThiduaError
+from core.models import Document, DocumentVersion
+from core.vietnamese import nfc
+from knowledge.passages import Fact, Passage, PlanMeta
+
+log = logging.getLogger(__name__)
+
+META_SUFFIX = ".meta.json"
+# Letters glued to digits inside a word ("d6i", "s6", "1am") are the mark of OCR damage.
+_OCR_TOKEN = re.compile(r"\b[^\W\d_]+\d[^\W\d_]*\b|\b\d[^\W\d_]+\b", re.UNICODE)
+
+
+class PassageSink(Protocol):
+    """Where passages go: the retrieval index implements this."""
+
+    def replace_document(
+        self, document: str, passages: Sequence[Passage], meta: PlanMeta, progress: Callable[[int], None] | None = None
+    ) -> None: ...
+
+    def delete_document(self, document: str) -> None: ...
+
+    def documents(self) -> set[str]: ...
+
+
+@dataclass
+class DocumentResult:
+    """What happened to one file."""
+
+    name: str
+    status: str  # "added" | "updated" | "unchanged" | "removed"
+    passages: int = 0
+    facts: int = 0
+    version: int = 0
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    results: list[DocumentResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        """How many files ended with ``status``."""
+        return sum(1 for r in self.results if r.status == status)
+
+    def summary(self) -> str:
+        """One line for a person."""
+        indexed = sum(r.passages for r in self.results if r.status in ("added", "updated"))
+        return (
+            f"{self.count('added')} thêm mới, {self.count('updated')} cập nhật, {self.count('unchanged')} không đổi, "
+            f"{self.count('removed')} gỡ bỏ; {indexed} đoạn được lập chỉ mục trong {self.seconds:.1f} s"
+        )
+
+
+def plan_files(folder: Path) -> list[Path]:
+    """The plan files of a folder (metadata files excluded), in name order."""
+    from knowledge.loaders import SUPPORTED_SUFFIXES
+
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def _read_meta_file(path: Path) -> dict[str, Any]:
+    meta_path = path.with_name(path.name.removesuffix(path.suffix) + META_SUFFIX)
+    if not meta_path.exists():
+        return {}
+    try:
+        data = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ThiduaError(ErrorCode.VALIDATION, f"Tệp thông tin kế hoạch {meta_path.name} không đọc được.") from exc
+    if not isinstance(data, dict):
+        raise ThiduaError(ErrorCode.VALIDATION, f"Tệp thông tin kế hoạch {meta_path.name} không đúng dạng.")
+    return data
+
+
+def looks_like_ocr(text: str) -> bool:
+    """Tell whether ``text`` carries OCR damage (letters glued to digits in many words)."""
+    words = text.split()
+    if not words:
+        return False
+    return len(_OCR_TOKEN.findall(text)) / len(words) > 0.01
+
+
+def content_hash(data: bytes, meta: dict[str, Any]) -> str:
+    """Hash of a plan's bytes and its metadata: either changing makes the plan re-ingested."""
+    digest = hashlib.sha256(data)
+    digest.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def prepare_plan(name: str, text: str, meta: PlanMeta, *, ocr: bool) -> tuple[list[Passage], list[Fact]]:
+    """Repair (when OCR), structure, chunk and extract facts from a plan's text."""
+    from knowledge.chunking import chunk_plan
+    from knowledge.facts import extract_facts
+    from knowledge.ocr_repair import default_repairer
+
+    original = nfc(text).replace("\r\n", "\n").replace("\r", "\n")
+    repaired = default_repairer().repair(original) if ocr else original
+    passages = chunk_plan(name, original, repaired)
+    facts = extract_facts(meta, passages)
+    return passages, facts
+
+
+def _meta_from(name: str, text: str, data: dict[str, Any]) -> PlanMeta:
+    from knowledge.metadata import suggest_meta
+
+    suggested = suggest_meta(name, text)
+    if not data:
+        return suggested
+    aliases = data.get("aliases") or []
+    return PlanMeta(
+        document=name,
+        title=str(data.get("title") or suggested.title),
+        issuer=str(data.get("issuer") or suggested.issuer),
+        level=str(data.get("level") or suggested.level),
+        locality=str(data.get("locality") or suggested.locality),
+        number=str(data.get("number") or suggested.number),
+        date=str(data.get("date") or suggested.date),
+        aliases=tuple(str(a) for a in aliases),
+        suggested=False,
+    )
+
+
+def ingest_file(
+    *,
+    session: Session,
+    sink: PassageSink,
+    path: Path,
+    name: str | None = None,
+    meta_data: dict[str, Any] | None = None,
+    source: str = "bundled",
+    actor: str = "system",
+    archive_dir: Path | None = None,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> DocumentResult:
+    """Ingest one plan file; unchanged content (bytes and metadata) costs nothing unless ``force``."""
+    from knowledge.loaders import load_document
+
+    doc_name = name or path.name
+    data = path.read_bytes()
+    meta_dict = meta_data if meta_data is not None else _read_meta_file(path)
+    digest = content_hash(data, meta_dict)
+    document = session.scalar(select(Document).where(Document.name == doc_name))
+    if (
+        not force
+        and document is not None
+        and document.is_active
+        and document.sha256 == digest
+        and doc_name in sink.documents()
+    ):
+        return DocumentResult(doc_name, "unchanged", document.passages, len(document.facts), len(document.versions))
+    loaded = load_document(path)
+    meta = _meta_from(doc_name, loaded.text, meta_dict)
+    ocr = bool(meta_dict.get("ocr", loaded.ocr or looks_like_ocr(loaded.text)))
+    passages, facts = prepare_plan(doc_name, loaded.text, meta, ocr=ocr)
+    if not passages:
+        raise ThiduaError(ErrorCode.UNREADABLE_DOCUMENT, f"Không tìm thấy nội dung nào trong tệp {doc_name}.")
+    sink.replace_document(doc_name, passages, meta, progress)
+    status = "updated" if document is not None else "added"
+    now = datetime.now(UTC)
+    if document is None:
+        document = Document(name=doc_name, source=source)
+        session.add(document)
+    document.title, document.issuer, document.level = meta.title, meta.issuer, meta.level
+    document.locality, document.number, document.date = meta.locality, meta.number, meta.date
+    document.meta = {**asdict(meta), "aliases": list(meta.aliases), "ocr": ocr}
+    document.sha256 = digest
+    document.passages = len(passages)
+    document.facts = [{**asdict(f), "section_path": list(f.section_path)} for f in facts]
+    document.is_active, document.removed_at, document.ingested_at = True, None, now
+    session.flush()
+    version = (
+        session.scalar(select(func.max(DocumentVersion.version)).where(DocumentVersion.document_id == document.id)) or 0
+    ) + 1
+    stored = ""
+    if archive_dir is not None:
+        target = archive_dir / doc_name / f"v{version}{path.suffix.lower()}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        stored = str(target)
+    session.add(
+        DocumentVersion(
+            document_id=document.id, version=version, sha256=digest, size=len(data), storage_path=stored, actor=actor
+        )
+    )
+    session.flush()
+    return DocumentResult(doc_name, status, len(passages), len(facts), version)
+
+
+def remove_document(*, session: Session, sink: PassageSink, name: str) -> DocumentResult:
+    """Take a plan out of the index; its record and versions are kept, marked removed."""
+    document = session.scalar(select(Document).where(Document.name == name))
+    if document is None or not document.is_active:
+        raise ThiduaError(ErrorCode.NOT_FOUND, f"Không có kế hoạch {name} trong kho tri thức.")
+    sink.delete_document(name)
+    document.is_active = False
+    document.removed_at = datetime.now(UTC)
+    session.flush()
+    return DocumentResult(name, "removed", 0, 0, len(document.versions))
+
+
+def ingest_folder(
+    *,
+    session: Session,
+    sink: PassageSink,
+    folder: Path,
+    show_progress: bool = False,
+    force: bool = False,
+) -> IngestReport:
+    """Bring the index in line with a folder of bundled plans: add, update, keep, and remove what left the folder."""
+    return ingest_paths(
+        session=session,
+        sink=sink,
+        paths=plan_files(folder),
+        show_progress=show_progress,
+        force=force,
+        prune_source="bundled",
+    )
+
+
+def ingest_paths(
+    *,
+    session: Session,
+    sink: PassageSink,
+    paths: Sequence[Path],
+    show_progress: bool = False,
+    force: bool = False,
+    prune_source: str | None = None,
+) -> IngestReport:
+    """Ingest the given files; with ``prune_source``, plans of that source missing from ``paths`` are removed."""
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    report = IngestReport()
+    names = {p.name for p in paths}
+    with tqdm(total=len(paths), unit="kế hoạch", disable=not show_progress, desc="Lập chỉ mục") as bar:
+        for path in paths:
+            bar.set_postfix_str(path.name[:32])
+
+            def _tick(_: int) -> None:
+                bar.refresh()
+
+            result = ingest_file(session=session, sink=sink, path=path, force=force, progress=_tick)
+            session.commit()
+            report.results.append(result)
+            bar.update(1)
+    if prune_source is not None:
+        stale = session.scalars(
+            select(Document).where(Document.source == prune_source, Document.is_active.is_(True))
+        ).all()
+        for document in stale:
+            if document.name not in names:
+                report.results.append(remove_document(session=session, sink=sink, name=document.name))
+                session.commit()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def index_is_stale(*, session: Session, sink: PassageSink, folder: Path) -> bool:
+    """Whether the bundled plans differ from what is indexed (so `make run` must ingest)."""
+    indexed = sink.documents()
+    active = {d.name: d for d in session.scalars(select(Document).where(Document.is_active.is_(True)))}
+    files = plan_files(folder)
+    for path in files:
+        document = active.get(path.name)
+        if document is None or path.name not in indexed:
+            return True
+        if document.sha256 != content_hash(path.read_bytes(), _read_meta_file(path)):
+            return True
+    bundled_active = {n for n, d in active.items() if d.source == "bundled"}
+    return bool(bundled_active - {p.name for p in files})
+
+
+def active_facts(*, session: Session) -> list[Fact]:
+    """The extracted facts of every plan in the knowledge base."""
+    facts: list[Fact] = []
+    for document in session.scalars(select(Document).where(Document.is_active.is_(True)).order_by(Document.name)):
+        for item in document.facts or []:
+            facts.append(
+                Fact(
+                    document=str(item.get("document", document.name)),
+                    kind=str(item.get("kind", "")),
+                    value=str(item.get("value", "")),
+                    text=str(item.get("text", "")),
+                    section_path=tuple(item.get("section_path") or ()),
+                    passage_id=str(item.get("passage_id", "")),
+                )
+            )
+    return facts
