@@ -1,0 +1,153 @@
+"""Everything a running process holds: settings, database, index, answerer — built once from settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from langchain_core.embeddings import Embeddings
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db import make_engine, make_session_factory, session_scope
+from core.models import Document
+from core.settings import Settings
+from knowledge.ingest import DocumentResult, IngestReport, active_facts, index_is_stale, ingest_file, ingest_folder
+from knowledge.ingest import remove_document as remove_plan
+from retrieval.answering import Answer, Answerer
+from retrieval.embeddings import CachedEmbeddings, make_embeddings
+from retrieval.generator import AnswerGenerator, make_generator
+from retrieval.vectorstore import PassageIndex, make_chroma_client
+
+log = logging.getLogger(__name__)
+
+FRESHNESS_CHECK_SECONDS = 5.0
+
+
+@dataclass
+class Runtime:
+    """The process's services; channels and routes reach them through here."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    embeddings: CachedEmbeddings
+    index: PassageIndex
+    answerer: Answerer
+    _stamp: tuple[int, str] | None = None
+    _checked_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _knowledge_stamp(self) -> tuple[int, str]:
+        with self.sessions() as session:
+            count, latest = session.execute(
+                select(func.count(Document.id), func.max(Document.ingested_at)).where(Document.is_active.is_(True))
+            ).one()
+            removed = session.scalar(select(func.max(Document.removed_at)))
+        return int(count or 0), f"{latest}|{removed}"
+
+    def reload_knowledge(self) -> None:
+        """Rebuild the answerer's in-memory structures from the index and the stored facts."""
+        with self._lock:
+            passages = self.index.all_passages()
+            with self.sessions() as session:
+                facts = active_facts(session=session)
+            self.answerer.load(passages, facts)
+            self._stamp = self._knowledge_stamp()
+            self._checked_at = time.monotonic()
+
+    def ensure_fresh(self) -> None:
+        """Reload when another worker changed the knowledge base (checked at most every few seconds)."""
+        if time.monotonic() - self._checked_at < FRESHNESS_CHECK_SECONDS:
+            return
+        self._checked_at = time.monotonic()
+        if self._knowledge_stamp() != self._stamp:
+            log.info("knowledge base changed; reloading")
+            self.reload_knowledge()
+
+    def answer(self, question: str, *, locality: str | None = None) -> Answer:
+        """Answer a question from the plans, after making sure the knowledge is current."""
+        self.ensure_fresh()
+        return self.answerer.answer(question, locality=locality)
+
+    def ingest_bundled(self, *, show_progress: bool = False, force: bool = False) -> IngestReport:
+        """Index the bundled plans folder (idempotent) and reload."""
+        with session_scope(self.sessions) as session:
+            report = ingest_folder(
+                session=session,
+                sink=self.index,
+                folder=self.settings.plans_dir,
+                show_progress=show_progress,
+                force=force,
+            )
+        self.reload_knowledge()
+        return report
+
+    def ingest_files(self, paths: list[Path], *, show_progress: bool = False) -> IngestReport:
+        """Index the given plan files (added to whatever is indexed) and reload."""
+        from knowledge.ingest import ingest_paths
+
+        with session_scope(self.sessions) as session:
+            report = ingest_paths(session=session, sink=self.index, paths=paths, show_progress=show_progress)
+        self.reload_knowledge()
+        return report
+
+    def ingest_upload(self, *, path: Path, name: str, meta: dict[str, Any], actor: str) -> DocumentResult:
+        """Add or replace an uploaded plan; its file is archived as a new version; answers change at once."""
+        with session_scope(self.sessions) as session:
+            result = ingest_file(
+                session=session,
+                sink=self.index,
+                path=path,
+                name=name,
+                meta_data=meta,
+                source="upload",
+                actor=actor,
+                archive_dir=self.settings.uploads_dir / "plans",
+            )
+        self.reload_knowledge()
+        return result
+
+    def remove_plan(self, name: str) -> DocumentResult:
+        """Take a plan out of the knowledge base; answers change at once."""
+        with session_scope(self.sessions) as session:
+            result = remove_plan(session=session, sink=self.index, name=name)
+        self.reload_knowledge()
+        return result
+
+    def index_is_stale(self) -> bool:
+        """Whether the bundled plans need (re-)ingesting."""
+        with self.sessions() as session:
+            return index_is_stale(session=session, sink=self.index, folder=self.settings.plans_dir)
+
+    def close(self) -> None:
+        """Release the database pool and the embedding cache."""
+        self.embeddings.close()
+        self.engine.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    embedder: Embeddings | None = None,
+    chroma_client: chromadb.ClientAPI | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    generator: AnswerGenerator | None = None,
+    load: bool = True,
+) -> Runtime:
+    """Build the runtime; tests hand in a fake embedder, an in-memory Chroma client or a rolled-back session factory."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    factory = sessions if sessions is not None else make_session_factory(engine)
+    embeddings = make_embeddings(settings, embedder)
+    index = PassageIndex(chroma_client if chroma_client is not None else make_chroma_client(settings), embeddings)
+    answerer = Answerer(index, generator if generator is not None else make_generator(settings))
+    runtime = Runtime(settings, engine, factory, embeddings, index, answerer)
+    if load:
+        runtime.reload_knowledge()
+    return runtime
