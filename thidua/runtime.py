@@ -120,6 +120,16 @@ class Runtime:
         self.reload_knowledge()
         return result
 
+    def knowledge_counts(self) -> tuple[int, int]:
+        """How many plans are active, and how many passages they hold."""
+        with self.sessions() as session:
+            plans, passages = session.execute(
+                select(func.count(Document.id), func.coalesce(func.sum(Document.passages), 0)).where(
+                    Document.is_active.is_(True)
+                )
+            ).one()
+        return int(plans), int(passages)
+
     def index_is_stale(self) -> bool:
         """Whether the bundled plans need (re-)ingesting."""
         with self.sessions() as session:

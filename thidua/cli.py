@@ -1,0 +1,270 @@
+"""The `thidua` command line: ingest, ask, eval, bench, restore, serve, migrate, reviewer."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from core.errors import ThiduaError
+from core.settings import Settings, get_settings
+
+log = logging.getLogger("thidua")
+
+
+def _runtime(settings: Settings, *, ingest_if_stale: bool = True) -> Any:
+    from core.db import migrate
+    from thidua.runtime import build_runtime
+
+    migrate(settings)
+    runtime = build_runtime(settings)
+    if ingest_if_stale and runtime.index_is_stale():
+        print("Đang lập chỉ mục các kế hoạch có sẵn…", file=sys.stderr)
+        print(runtime.ingest_bundled(show_progress=True).summary(), file=sys.stderr)
+    return runtime
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    """Bring the database schema up to date."""
+    from core.db import migrate
+
+    migrate(settings)
+    print("Cơ sở dữ liệu đã được cập nhật.")
+    return 0
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    """Index the bundled plans, or the files given."""
+    runtime = _runtime(settings, ingest_if_stale=False)
+    try:
+        if args.if_stale and not args.paths and not runtime.index_is_stale():
+            print("Chỉ mục đã cập nhật; không cần lập lại.")
+            return 0
+        if args.paths:
+            missing = [p for p in args.paths if not p.is_file()]
+            if missing:
+                print(f"Không tìm thấy tệp: {', '.join(map(str, missing))}", file=sys.stderr)
+                return 2
+            report = runtime.ingest_files(list(args.paths), show_progress=not args.quiet)
+        else:
+            report = runtime.ingest_bundled(show_progress=not args.quiet, force=args.force)
+        print(report.summary())
+        print(f"Số đoạn văn bản phải tính lại vector: {runtime.embeddings.misses}")
+        return 0
+    finally:
+        runtime.close()
+
+
+def _read_jsonl(source: str) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    stream: TextIO = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    try:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError:
+                yield number, None, "not valid JSON"
+                continue
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                yield number, None, 'each line needs a "question" string'
+                continue
+            yield number, item, ""
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer one question, or a JSON-lines file of questions."""
+    from retrieval.answering import answer_to_json, format_answer_text
+
+    if not args.jsonl and not args.question:
+        print('Hãy nhập câu hỏi, ví dụ: thidua ask "Hạn báo cáo là ngày nào?"', file=sys.stderr)
+        return 2
+    runtime = _runtime(settings)
+    try:
+        if args.jsonl:
+            bad = 0
+            for number, item, problem in _read_jsonl(args.jsonl):
+                if item is None:
+                    print(f"line {number}: {problem}", file=sys.stderr)
+                    bad += 1
+                    continue
+                started = time.perf_counter()
+                answer = runtime.answer(item["question"], locality=item.get("locality"))
+                elapsed = (time.perf_counter() - started) * 1000
+                print(json.dumps(answer_to_json(answer, elapsed_ms=elapsed, id=item.get("id")), ensure_ascii=False))
+                sys.stdout.flush()
+            return 1 if bad else 0
+        question = " ".join(args.question)
+        started = time.perf_counter()
+        answer = runtime.answer(question, locality=args.locality)
+        elapsed = (time.perf_counter() - started) * 1000
+        if args.json:
+            print(json.dumps(answer_to_json(answer, elapsed_ms=elapsed, id=None), ensure_ascii=False))
+        else:
+            print(format_answer_text(answer))
+        return 0
+    finally:
+        runtime.close()
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    """Judge the answers to a question file and print the figures."""
+    from retrieval.evaluation import format_eval, run_eval
+
+    items = []
+    for number, item, problem in _read_jsonl(str(args.file)):
+        if item is None:
+            print(f"line {number}: {problem}", file=sys.stderr)
+            return 2
+        items.append(item)
+    runtime = _runtime(settings)
+    try:
+        report = run_eval(items, lambda q: runtime.answer(q))
+        print(format_eval(report))
+        return 0
+    finally:
+        runtime.close()
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    """Measure latency, throughput, index build time and memory; print the figures."""
+    from retrieval.bench import run_bench
+
+    print(run_bench(settings=settings, plans=args.plans, questions=args.questions))
+    return 0
+
+
+def cmd_restore(_settings: Settings, _args: argparse.Namespace) -> int:
+    """Repair OCR text line by line from stdin to stdout."""
+    from knowledge.ocr_repair import restore_lines
+
+    for line in restore_lines(line.rstrip("\n") for line in sys.stdin):
+        sys.stdout.write(line + "\n")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the web chat, the admin API and the webhooks (and poll Telegram when configured)."""
+    import uvicorn
+
+    from thidua.app import create_app
+
+    settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
+    runtime = _runtime(settings)
+    app = create_app(runtime)
+    print(f"thidua đang chạy tại http://{settings.host}:{settings.port}/ (API: /docs)", file=sys.stderr)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_reviewer_create(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a reviewer or admin account."""
+    from core.db import make_engine, make_session_factory, migrate, session_scope
+    from core.reviewers import ReviewerCreate, create_reviewer
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Mật khẩu: ")
+        if password != getpass.getpass("Nhập lại mật khẩu: "):
+            print("Hai lần nhập mật khẩu không khớp.", file=sys.stderr)
+            return 2
+    migrate(settings)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        reviewer_in = ReviewerCreate(
+            username=args.username, password=password, role=args.role, full_name=args.full_name or ""
+        )
+        with session_scope(make_session_factory(engine)) as session:
+            reviewer = create_reviewer(session=session, reviewer_in=reviewer_in)
+            print(f"Đã tạo tài khoản {reviewer.username} ({reviewer.role}).")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, one sub-command per job."""
+    parser = argparse.ArgumentParser(
+        prog="thidua", description="Trợ lý phong trào thi đua đổi mới sáng tạo và chuyển đổi số"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index the bundled plans (or the files given)")
+    p.add_argument(
+        "paths", nargs="*", type=Path, help="plan files (.txt, .docx, .pdf, scans); default: the bundled plans"
+    )
+    p.add_argument("--force", action="store_true", help="re-process every plan even when unchanged")
+    p.add_argument("--if-stale", action="store_true", help="do nothing when the index is current")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question from the plans")
+    p.add_argument("question", nargs="*", help="the question, in Vietnamese")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--jsonl", metavar="FILE", help='read {"id", "question"} lines from FILE (- for stdin); write one line each'
+    )
+    p.add_argument("--locality", help="answer for this locality or issuer only")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="judge answers to a question file and print accuracy figures")
+    p.add_argument("file", type=Path, help="JSON lines as in shared/eval/dev.jsonl")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="print latency, throughput, index build time and peak memory")
+    p.add_argument("--plans", type=int, default=200, help="size of the generated corpus (default 200)")
+    p.add_argument("--questions", type=int, default=200, help="questions asked per corpus")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("restore", help="repair OCR text: lines on stdin, repaired lines on stdout")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("serve", help="serve the web chat, admin API and webhooks")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database schema")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("reviewer", help="manage reviewer accounts")
+    reviewer_sub = p.add_subparsers(dest="reviewer_command", required=True)
+    c = reviewer_sub.add_parser("create", help="create a reviewer or admin")
+    c.add_argument("--username", required=True)
+    c.add_argument("--role", choices=["reviewer", "admin"], default="reviewer")
+    c.add_argument("--full-name", default="")
+    c.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    c.set_defaults(func=cmd_reviewer_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `thidua` console script."""
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        code: int = args.func(settings, args)
+    except ThiduaError as exc:
+        print(f"Lỗi: {exc.detail}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
