@@ -1,0 +1,260 @@
+"""OCR diacritic repair: turn the scanned plans' wrecked text back into clean Vietnamese.
+
+"Pinh ky trudc ngay 10/12 hing nim béo céo" → "Định kỳ trước ngày 10/12 hằng năm báo cáo".
+Each word-like token gets candidate syllables from the OCR channel (``knowledge.ocr_channel``); a Viterbi
+search over a syllable language model picks the sequence. The model is learned from the clean plans, which
+lower-level plans restate, and backed off to a general Vietnamese lexicon (``knowledge.lexicon``).
+The repair keeps every line, every number and every character that is not part of a repaired word.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+
+from core.vietnamese import fold, nfc
+from knowledge.lexicon import Lexicon, general_lexicon, is_syllable_shape, skeleton
+from knowledge.ocr_channel import candidates
+
+PLANS_DIR = Path(__file__).with_name("plans")
+
+_TOKEN = re.compile(r"[0-9A-Za-zÀ-ỹĐđ€¢¥§&$]+(?:'[A-Za-z]+)?")
+_CLEAN_WORD = re.compile(r"[0-9a-zà-ỹđ]+")
+_ROMAN = re.compile(r"^[IVX]{1,4}$|^I1$")
+_MARKED = re.compile(r"[à-ỹđ]")  # lower-case NFC letters with a Vietnamese mark
+_MAX_CANDIDATES = 12
+_IDENTITY_COST = 2.0  # keeping a token that is no known syllable
+_CHANNEL_WEIGHT = 2.5  # nats of language-model evidence one unit of channel cost is worth
+_FLOOR = 1e-9
+
+# Interpolation weights: clean-corpus bigram, general word-internal pair, clean unigram, general unigram.
+_W_CLEAN_BIGRAM = 0.55
+_W_GENERAL_PAIR = 0.15
+_W_CLEAN_UNIGRAM = 0.1
+_W_GENERAL_UNIGRAM = 0.2
+
+
+def _has_real_marks(text: str) -> bool:
+    """Tell whether ``text`` carries Vietnamese marks other than the lone "é" the OCR sprinkles everywhere."""
+    return any(ch != "é" for ch in _MARKED.findall(nfc(text).lower()))
+
+
+@dataclass
+class _Token:
+    line: int
+    start: int
+    end: int
+    text: str
+    options: list[tuple[str, float]]  # (lower-case reading, channel cost); one option = fixed
+
+
+@dataclass
+class _LanguageModel:
+    """A syllable bigram model: clean-corpus counts interpolated with the general lexicon."""
+
+    unigrams: Counter[str]
+    bigrams: Counter[tuple[str, str]]
+    total: int
+    lexicon: Lexicon
+    _memo: dict[tuple[str | None, str], float] = field(default_factory=dict)
+
+    def log_probability(self, previous: str | None, word: str) -> float:
+        """log P(word | previous) under the interpolated model (memoised)."""
+        key = (previous, word)
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = self._log_probability(previous, word)
+        return cached
+
+    def _log_probability(self, previous: str | None, word: str) -> float:
+        p = _W_CLEAN_UNIGRAM * self.unigrams.get(word, 0) / max(self.total, 1)
+        prior = self.lexicon.log_prior.get(word)
+        if prior is not None:
+            p += _W_GENERAL_UNIGRAM * math.exp(prior)
+        if previous is not None:
+            seen = self.unigrams.get(previous, 0)
+            if seen:
+                p += _W_CLEAN_BIGRAM * self.bigrams.get((previous, word), 0) / seen
+            p += _W_GENERAL_PAIR * self.lexicon.pair_probability(previous, word)
+        return math.log(p + _FLOOR)
+
+
+class Repairer:
+    """Restores diacritics in OCR-damaged or diacritic-free Vietnamese text."""
+
+    def __init__(self, model: _LanguageModel, by_skeleton: dict[str, list[str]], by_fold: dict[str, list[str]]):
+        self._model = model
+        self._by_skeleton = by_skeleton
+        self._by_fold = by_fold
+        self._ocr_cache: dict[str, list[tuple[str, float]]] = {}
+
+    @classmethod
+    def from_texts(cls, clean_texts: Iterable[str], ocr_texts: Iterable[str] = ()) -> Repairer:
+        """Learn the syllable model from clean plans; OCR texts are accepted for future self-training."""
+        del ocr_texts  # the channel is generic; nothing is learned from damaged text yet
+        lexicon = general_lexicon()
+        by_skeleton = {key: list(values) for key, values in lexicon.by_skeleton.items()}
+        by_fold = {key: list(values) for key, values in lexicon.by_fold.items()}
+        unigrams: Counter[str] = Counter()
+        bigrams: Counter[tuple[str, str]] = Counter()
+        for text in clean_texts:
+            words = _CLEAN_WORD.findall(nfc(text).lower())
+            unigrams.update(words)
+            bigrams.update(pairwise(words))
+        for word in unigrams:
+            if word not in lexicon.log_prior and is_syllable_shape(word):
+                folded = fold(word)
+                by_skeleton.setdefault(skeleton(folded), []).append(word)
+                by_fold.setdefault(folded, []).append(word)
+        model = _LanguageModel(unigrams, bigrams, sum(unigrams.values()), lexicon)
+        return cls(model, by_skeleton, by_fold)
+
+    # -- public API -------------------------------------------------------------------------------------------
+
+    def repair(self, text: str) -> str:
+        """Repair OCR damage in ``text`` line by line; same number of lines, NFC, numbers and clean text untouched."""
+        lines = nfc(text).split("\n")
+        tokens = [token for index, line in enumerate(lines) for token in self._ocr_tokens(index, line)]
+        return "\n".join(self._apply(lines, tokens, self._decode(tokens)))
+
+    def restore_query(self, text: str) -> str:
+        """Add diacritics to a question typed without them ("han bao cao" → "hạn báo cáo")."""
+        lines = nfc(text).split("\n")
+        tokens = [token for index, line in enumerate(lines) for token in self._query_tokens(index, line)]
+        return "\n".join(self._apply(lines, tokens, self._decode(tokens)))
+
+    # -- tokens and their options -----------------------------------------------------------------------------
+
+    def _ocr_tokens(self, index: int, line: str) -> Iterator[_Token]:
+        clean_line = _has_real_marks(line)
+        letters = [ch for ch in line if ch.isalpha()]
+        heading = bool(letters) and sum(ch.isupper() for ch in letters) / len(letters) > 0.6
+        for match in _TOKEN.finditer(line):
+            raw = match.group()
+            lowered = raw.lower()
+            if clean_line or _is_fixed(line, match.start(), match.end(), raw, heading):
+                options = [(lowered, 0.0)]
+            else:
+                options = self._ocr_options(lowered)
+            yield _Token(index, match.start(), match.end(), raw, options)
+
+    def _ocr_options(self, lowered: str) -> list[tuple[str, float]]:
+        cached = self._ocr_cache.get(lowered)
+        if cached is None:
+            found = candidates(lowered, self._by_skeleton)
+            model = self._model
+            found.sort(key=lambda item: _CHANNEL_WEIGHT * item[1] - model.log_probability(None, item[0]))
+            cached = found[:_MAX_CANDIDATES]
+            if all(word != lowered for word, _ in cached):
+                cached.append((lowered, _IDENTITY_COST))
+            self._ocr_cache[lowered] = cached
+        return cached
+
+    def _query_tokens(self, index: int, line: str) -> Iterator[_Token]:
+        for match in _TOKEN.finditer(line):
+            raw = match.group()
+            lowered = raw.lower()
+            options = [(lowered, 0.0)]
+            if not _has_real_marks(lowered) and not lowered.isdigit():
+                readings = self._by_fold.get(lowered, [])
+                if readings:
+                    options = [(word, 0.0) for word in readings]
+                    if lowered not in readings:
+                        options.append((lowered, _IDENTITY_COST))
+            yield _Token(index, match.start(), match.end(), raw, options)
+
+    # -- search -----------------------------------------------------------------------------------------------
+
+    def _decode(self, tokens: list[_Token]) -> list[str]:
+        """Viterbi over the tokens' options under the bigram model (one chain across the whole text)."""
+        if not tokens:
+            return []
+        model = self._model
+        scores = [model.log_probability(None, word) - _CHANNEL_WEIGHT * cost for word, cost in tokens[0].options]
+        back: list[list[int]] = []
+        for previous_token, token in pairwise(tokens):
+            new_scores: list[float] = []
+            pointers: list[int] = []
+            for word, cost in token.options:
+                best_score = -math.inf
+                best_index = 0
+                for k, (previous_word, _) in enumerate(previous_token.options):
+                    score = scores[k] + model.log_probability(previous_word, word)
+                    if score > best_score:
+                        best_score, best_index = score, k
+                new_scores.append(best_score - _CHANNEL_WEIGHT * cost)
+                pointers.append(best_index)
+            back.append(pointers)
+            scores = new_scores
+        index = max(range(len(scores)), key=scores.__getitem__)
+        chosen = [index]
+        for pointers in reversed(back):
+            index = pointers[index]
+            chosen.append(index)
+        chosen.reverse()
+        return [token.options[k][0] for token, k in zip(tokens, chosen, strict=True)]
+
+    @staticmethod
+    def _apply(lines: list[str], tokens: list[_Token], words: list[str]) -> list[str]:
+        """Put each chosen reading back in place of its token, in the token's case."""
+        out = list(lines)
+        for token, word in reversed(list(zip(tokens, words, strict=True))):
+            line = out[token.line]
+            out[token.line] = line[: token.start] + _match_case(token.text, word) + line[token.end :]
+        return out
+
+
+def _match_case(original: str, word: str) -> str:
+    if word == original.lower():
+        return original
+    cased = [ch for ch in original if ch.isalpha() or ch == "$"]
+    if len(cased) >= 2 and all(ch.isupper() or ch == "$" for ch in cased if ch.isalpha()) and original.isupper():
+        return word.upper()
+    if original[0].isupper() or original[0] == "$":
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def _is_fixed(line: str, start: int, end: int, raw: str, heading: bool) -> bool:
+    """Tell whether a token is a number, a code, an acronym or a list marker that must stay as it is."""
+    if raw.isdigit():
+        return True
+    before = line[start - 1] if start > 0 else " "
+    after = line[end] if end < len(line) else " "
+    if "/" in (before, after):
+        return True
+    letters = [ch for ch in raw if ch.isalpha()]
+    all_caps = bool(letters) and all(ch.isupper() and ch.isascii() for ch in letters)
+    if "-" in (before, after) and all_caps:
+        return True
+    if all_caps and len(letters) >= 2 and not heading:
+        return True
+    if _ROMAN.match(raw) and after in ".)":
+        return True
+    return len(raw) == 1 and raw.isalpha() and after == ")"
+
+
+@cache
+def default_repairer() -> Repairer:
+    """The repairer learned from the bundled plans (clean ones teach, OCR ones are accepted) and the lexicon."""
+    clean: list[str] = []
+    damaged: list[str] = []
+    for path in sorted(PLANS_DIR.glob("*.txt")):
+        meta_path = path.with_suffix(".meta.json")
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        (damaged if meta.get("ocr", False) else clean).append(path.read_text(encoding="utf-8"))
+    return Repairer.from_texts(clean, damaged)
+
+
+def restore_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Repair each line on its own, one output line per input line (the ``thidua restore`` command)."""
+    repairer = default_repairer()
+    for line in lines:
+        yield repairer.repair(line.rstrip("\n"))
