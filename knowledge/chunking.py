@@ -17,11 +17,12 @@ from knowledge.structure import Section, full_line_width, is_noise_line, parse_s
 
 MAX_CHARS = 1500  # a section up to this size (re-flowed text) stays one passage
 MIN_INTRO = 300  # a section's own text shorter than this travels with its first child instead of standing alone
+MIN_CHUNK = 200  # a piece of a split section smaller than this is joined to its neighbour
 _SPLIT_ITEM_FACTOR = 2  # a single item is cut at its paragraphs only when it is this many times too long
 
 _DASH = re.compile(r"^\s*[-–—•]\s*")
 _PLUS = re.compile(r"^\s*\+\s*")
-_SENTENCE_END = (".", ";", ":", "!", "?", "./.", "”", '"')
+_SENTENCE_END = (".", ";", ":", "!", "?")  # not a closing quote: OCR lines often end inside a quoted name
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,26 @@ def balanced_groups(sizes: list[int], max_size: int) -> list[tuple[int, int]]:
     return [(i, i + 1) for i in range(count)]
 
 
+def _merge_scraps(groups: list[tuple[int, int]], sizes: list[int]) -> list[tuple[int, int]]:
+    """Join a group too small to stand alone (a "KẾ HOẠCH" line before a long paragraph) to its smaller neighbour."""
+    groups = list(groups)
+
+    def size(group: tuple[int, int]) -> int:
+        return sum(sizes[group[0] : group[1]])
+
+    while len(groups) > 1:
+        small = min(range(len(groups)), key=lambda i: size(groups[i]))
+        if size(groups[small]) >= MIN_CHUNK:
+            break
+        if small == 0 or (small + 1 < len(groups) and size(groups[small + 1]) < size(groups[small - 1])):
+            neighbour = small + 1
+        else:
+            neighbour = small - 1
+        first, second = sorted((small, neighbour))
+        groups[first : second + 1] = [(groups[first][0], groups[second][1])]
+    return groups
+
+
 @dataclass
 class _Span:
     path: tuple[str, ...]
@@ -154,6 +175,8 @@ class _Chunker:
         self.headings: set[int] = set()
         self.heading_tails: set[int] = set()
         for section in root.walk()[1:]:
+            if section.body_start == section.line_start:
+                continue  # the preamble, closing and trailer have no heading line of their own
             self.headings.add(section.line_start)
             self.heading_tails.update(range(section.line_start + 1, section.body_start))
         self.spans: list[_Span] = []
@@ -195,7 +218,8 @@ class _Chunker:
                 units.extend([para] for para in unit)  # an item far too long is cut at its own paragraphs
             else:
                 units.append(unit)
-        for group in balanced_groups([_size(unit) for unit in units], self.max_chars):
+        sizes = [_size(unit) for unit in units]
+        for group in _merge_scraps(balanced_groups(sizes, self.max_chars), sizes):
             chosen = units[group[0] : group[1]]
             self.spans.append(_Span(path, chosen[0][0].line_start, chosen[-1][-1].line_end))
 
