@@ -257,7 +257,7 @@ def chunk_plan(document: str, original: str, repaired: str, *, max_chars: int = 
         raise ValueError(
             f"{document}: repaired text has {len(repaired_lines)} lines, original has {len(original_lines)}"
         )
-    root = parse_structure(repaired_lines)
+    root = parse_structure(repaired_lines, original_lines)
     chunker = _Chunker(repaired_lines, root, max_chars)
     for part in root.children:
         chunker.section(part, (part.heading,), None)

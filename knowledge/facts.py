@@ -138,6 +138,8 @@ def _award_facts(passage: Passage) -> list[Fact]:
     context: list[str] = []
     for paragraph in passage.text.split("\n"):
         value = award_value(paragraph) if _ITEM_MARKER.match(paragraph) else None
+        if value is None and _ITEM_MARKER.match(paragraph) and len(paragraph) <= _MAX_AWARD_ITEM:
+            value = award_value(_source_line(paragraph, passage.original))
         if value is None:
             if len(paragraph) <= 80:
                 title = clean_title(_ITEM_MARKER.sub("", paragraph), whole_line=True)
@@ -151,6 +153,17 @@ def _award_facts(passage: Passage) -> list[Fact]:
                 path = (*path, title)
         facts.append(Fact(passage.document, "award", value, _item_text(paragraph).rstrip(" ;"), path, passage.id))
     return facts
+
+
+def _source_line(paragraph: str, original: str) -> str:
+    """The source line a short repaired paragraph comes from, to read again what the OCR repair may have garbled."""
+    target = fold(paragraph)
+    best, best_ratio = "", 0.6
+    for line in original.splitlines():
+        ratio = SequenceMatcher(None, target, fold(line.strip())).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = line.strip(), ratio
+    return best
 
 
 def _deadline_facts(passage: Passage, sentence: str) -> list[Fact]:

@@ -54,6 +54,7 @@ _TRAILER_START = re.compile(
 _TITLE_STOP = re.compile(r"[.:](?:\s|$)")
 _MIN_CUT_REMAINDER = 25
 _MARKER = re.compile(r"^[-+•–—*]\s*")
+_MARKER_PREFIX = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})?\.?|[^\s.)]{0,4}[.)])\s*")  # "2.1.", "c)", a damaged "có)"
 _MAX_TITLE = 90
 _MAX_LABEL = 60
 
@@ -157,7 +158,8 @@ def clean_title(text: str, *, whole_line: bool = False) -> str:
     first sentence or clause end, and anything longer than a short line is cut at a word boundary.
     """
     text = squash_spaces(text)
-    if _upper_ratio(text) >= 0.8:
+    # A part title is all capitals in the source; after OCR repair some letters may come back in lower case.
+    if _upper_ratio(text) >= (0.5 if whole_line else 0.8):
         words = text.split(" ")
         cased = [w if w.upper() in _ACRONYMS else w.lower() for w in words]
         text = " ".join(cased)
@@ -314,13 +316,18 @@ def _run_on(lines: list[str], index: int, full_width: int, max_lines: int = 3) -
     return " ".join(parts)
 
 
-def parse_structure(lines: list[str]) -> Section:
+def parse_structure(lines: list[str], fallback: list[str] | None = None) -> Section:
     """Parse the lines of a plan into a tree of sections under a root that covers the whole text.
 
     The root's children are, in order: the preamble (when there is text before the first heading), the numbered
     parts, the closing paragraph and the recipients and signature block; each descendant covers a contiguous range
     of lines, and sibling ranges follow each other without gaps.
+
+    ``fallback`` holds the same lines before OCR repair: where a repaired line's numbering cannot be read (the repair
+    may turn "¢)" into "có)"), the heading is recognised from the original line and titled from the repaired one.
     """
+    if fallback is not None and len(fallback) != len(lines):
+        raise ValueError("fallback lines must match the lines one for one")
     total = len(lines)
     root = Section(LEVEL_ROOT, "", "", 0, 0, total)
     stack: list[Section] = [root]
@@ -355,6 +362,12 @@ def parse_structure(lines: list[str]) -> Section:
             previous = stripped
             continue
         candidate = None if tail_kind or is_noise_line(line) else _candidate(lines, index, numbering, previous)
+        if candidate is None and fallback is not None and not tail_kind and not is_noise_line(line):
+            candidate = _candidate(fallback, index, numbering, previous)
+            if candidate is not None and candidate.level != LEVEL_PART:
+                candidate.title = (
+                    _MARKER_PREFIX.sub("", stripped, count=1) if candidate.level != LEVEL_LABEL else stripped
+                )
         if candidate is None:
             if stripped and not is_noise_line(line):
                 previous = stripped
