@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,6 +29,28 @@ _UNLISTED_CENTIBELS = 700  # wordfreq's floor: a syllable it does not list
 def is_syllable_shape(text: str) -> bool:
     """Tell whether lower-case ``text`` has the shape of one Vietnamese syllable (onset, vowels, coda, one tone)."""
     return bool(_SYLLABLE.match(text)) and sum(ch in _TONED for ch in text) <= 1
+
+
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+_OLD_STYLE = re.compile(r"^(?!qu)([^aeiouy]*)([ou])([aey])$")
+
+
+@cache
+def modern_tone_placement(syllable: str) -> str:
+    """Put the tone of an open "oa", "oe", "uy" syllable on its first vowel, as the plans mostly do: "hoá" → "hóa".
+
+    The corpus mixes both styles ("hoá"/"hóa", "uỷ"/"ủy"); one spelling per syllable keeps counts together.
+    """
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tones = [ch for ch in decomposed if ch in _TONE_MARKS]
+    if len(tones) != 1:
+        return syllable
+    bare = decomposed.replace(tones[0], "")
+    match = _OLD_STYLE.match(unicodedata.normalize("NFC", bare))
+    if not match:
+        return syllable
+    onset, first, second = match.groups()
+    return unicodedata.normalize("NFC", onset + first + tones[0] + second)
 
 
 def skeleton(folded: str) -> str:

@@ -36,6 +36,8 @@ _GLYPH_FOR_BASE: dict[str, tuple[str, float, float]] = {
     "6": ("o", 0.2, 0.4),
     "0": ("o", 0.3, 0.3),
     "q": ("o", 0.6, 0.8),
+    "b": ("o", 0.5, 1.0),
+    "g": ("o", 0.5, 1.2),
     "4": ("a", 0.3, 0.6),
     "3": ("a", 0.4, 0.8),
     "€": ("e", 0.2, 0.8),
@@ -50,7 +52,7 @@ _GLYPH_FOR_MARKED: dict[str, float] = {
     "é": 0.4,
     "&": 0.4,
     "d": 0.6,
-    "b": 0.6,
+    "b": 1.0,
     "6": 0.9,
     "i": 0.8,
     "a": 0.8,
@@ -64,9 +66,9 @@ _GLYPH_FOR_MARKED: dict[str, float] = {
 _PAIR_FOR_U_HORN = frozenset({"ii", "ir", "tr", "tt", "it", "ti", "ur", "rr", "ui"})
 _PAIR_COST = 0.3
 
-_DELETE_VOWEL = 0.8  # a true letter the OCR dropped ("ngh" for "nghệ")
+_DELETE_VOWEL = 1.2  # a true letter the OCR dropped ("ngh" for "nghệ")
 _DELETE_CONSONANT = 1.3
-_INSERT_COST: dict[str, float] = {"§": 0.1, "r": 0.4, "w": 0.3, "é": 0.5, "¢": 0.4, "i": 0.6, "6": 0.5, "'": 0.1}
+_INSERT_COST: dict[str, float] = {"§": 0.1, "w": 0.3, "é": 0.5, "¢": 0.4, "6": 0.5, "'": 0.1}
 _INSERT_VOWEL = 0.8
 _INSERT_OTHER = 1.3
 
@@ -95,6 +97,7 @@ _INNER_CLASSES: dict[str, tuple[str, ...]] = {
     "t": ("t", "V"),
     "l": ("l", "V"),
     "q": ("q", "V"),
+    "g": ("g", "V"),
     "r": ("r", ""),
     "m": ("m", "n"),
     "1": ("V", "l"),
@@ -223,6 +226,8 @@ def skeleton_keys(token: str) -> set[str]:
     for position, ch in enumerate(token):
         if position == 0 and ch in _INITIAL_CLASSES:
             options.append(_INITIAL_CLASSES[ch])
+        elif ch == "g" and token[position - 1] == "n":
+            options.append(("g",))  # the "g" of "ng" is a consonant, not a misread "ợ"
         elif position > 0 and ch in _INNER_CLASSES:
             options.append(_INNER_CLASSES[ch])
         elif ch in _CLASSES:

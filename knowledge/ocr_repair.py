@@ -20,7 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from core.vietnamese import fold, nfc
-from knowledge.lexicon import Lexicon, general_lexicon, is_syllable_shape, skeleton
+from knowledge.lexicon import Lexicon, general_lexicon, is_syllable_shape, modern_tone_placement, skeleton
 from knowledge.ocr_channel import candidates
 
 PLANS_DIR = Path(__file__).with_name("plans")
@@ -29,7 +29,9 @@ _TOKEN = re.compile(r"[0-9A-Za-zÀ-ỹĐđ€¢¥§&$]+(?:'[A-Za-z]+)?")
 _CLEAN_WORD = re.compile(r"[0-9a-zà-ỹđ]+")
 _ROMAN = re.compile(r"^[IVX]{1,4}$|^I1$")
 _MARKED = re.compile(r"[à-ỹđ]")  # lower-case NFC letters with a Vietnamese mark
+_NUMBER = "<num>"
 _MAX_CANDIDATES = 12
+_BEAM = 5.0  # nats
 _IDENTITY_COST = 2.0  # keeping a token that is no known syllable
 _CHANNEL_WEIGHT = 2.5  # nats of language-model evidence one unit of channel cost is worth
 _FLOOR = 1e-9
@@ -61,8 +63,9 @@ class _LanguageModel:
 
     unigrams: Counter[str]
     bigrams: Counter[tuple[str, str]]
-    total: int
     lexicon: Lexicon
+    continuations: Counter[str] = field(default_factory=Counter)  # distinct left neighbours of each word
+    bigram_types: int = 1
     _memo: dict[tuple[str | None, str], float] = field(default_factory=dict)
 
     def log_probability(self, previous: str | None, word: str) -> float:
@@ -74,7 +77,11 @@ class _LanguageModel:
         return cached
 
     def _log_probability(self, previous: str | None, word: str) -> float:
-        p = _W_CLEAN_UNIGRAM * self.unigrams.get(word, 0) / max(self.total, 1)
+        previous = _lm_key(previous) if previous is not None else None
+        word = _lm_key(word)
+        # Kneser-Ney style: a word seen after many different words ("phòng") is likelier in a new context
+        # than one that only ever follows the same word ("phong" of "phong trào").
+        p = _W_CLEAN_UNIGRAM * self.continuations.get(word, 0) / self.bigram_types
         prior = self.lexicon.log_prior.get(word)
         if prior is not None:
             p += _W_GENERAL_UNIGRAM * math.exp(prior)
@@ -105,7 +112,7 @@ class Repairer:
         unigrams: Counter[str] = Counter()
         bigrams: Counter[tuple[str, str]] = Counter()
         for text in clean_texts:
-            words = _CLEAN_WORD.findall(nfc(text).lower())
+            words = [_lm_key(modern_tone_placement(word)) for word in _CLEAN_WORD.findall(nfc(text).lower())]
             unigrams.update(words)
             bigrams.update(pairwise(words))
         for word in unigrams:
@@ -113,7 +120,8 @@ class Repairer:
                 folded = fold(word)
                 by_skeleton.setdefault(skeleton(folded), []).append(word)
                 by_fold.setdefault(folded, []).append(word)
-        model = _LanguageModel(unigrams, bigrams, sum(unigrams.values()), lexicon)
+        continuations = Counter(second for _, second in bigrams)
+        model = _LanguageModel(unigrams, bigrams, lexicon, continuations, max(len(bigrams), 1))
         return cls(model, by_skeleton, by_fold)
 
     # -- public API -------------------------------------------------------------------------------------------
@@ -150,8 +158,13 @@ class Repairer:
         if cached is None:
             found = candidates(lowered, self._by_skeleton)
             model = self._model
-            found.sort(key=lambda item: _CHANNEL_WEIGHT * item[1] - model.log_probability(None, item[0]))
-            cached = found[:_MAX_CANDIDATES]
+            scored = sorted(
+                (_CHANNEL_WEIGHT * cost - model.log_probability(None, word), word, cost) for word, cost in found
+            )
+            # Options far behind the best on their own would need overwhelming context: drop them early.
+            cached = [(word, cost) for score, word, cost in scored[:_MAX_CANDIDATES] if score <= scored[0][0] + _BEAM]
+            if not scored:
+                cached = []
             if all(word != lowered for word, _ in cached):
                 cached.append((lowered, _IDENTITY_COST))
             self._ocr_cache[lowered] = cached
@@ -209,6 +222,11 @@ class Repairer:
             line = out[token.line]
             out[token.line] = line[: token.start] + _match_case(token.text, word) + line[token.end :]
         return out
+
+
+def _lm_key(word: str) -> str:
+    """Numbers share one language-model token: what matters is "ngày <số>", not which day."""
+    return _NUMBER if word[:1].isdigit() else word
 
 
 def _match_case(original: str, word: str) -> str:
