@@ -261,13 +261,16 @@ def _is_fixed(line: str, start: int, end: int, raw: str, heading: bool) -> bool:
 
 @cache
 def default_repairer() -> Repairer:
-    """The repairer learned from the bundled plans (clean ones teach, OCR ones are accepted) and the lexicon."""
+    """The repairer learned from the bundled plans (clean texts and every plan's metadata) and the lexicon."""
     clean: list[str] = []
     damaged: list[str] = []
     for path in sorted(PLANS_DIR.glob("*.txt")):
         meta_path = path.with_suffix(".meta.json")
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         (damaged if meta.get("ocr", False) else clean).append(path.read_text(encoding="utf-8"))
+        # Every plan's metadata is clean Unicode, and names its issuer and locality ("phường Hoàng Mai").
+        names = [meta.get(key, "") for key in ("title", "issuer", "locality")] + list(meta.get("aliases", []))
+        clean.append("\n".join(name for name in names if isinstance(name, str)))
     return Repairer.from_texts(clean, damaged)
 
 
