@@ -349,13 +349,15 @@ def parse_structure(lines: list[str], fallback: list[str] | None = None) -> Sect
         line = lines[index]
         stripped = line.strip()
         folded = fold(stripped)
-        if seen_part and tail_kind != "trailer" and _TRAILER_START.match(folded):
+        # The closing and the signature block are recognised on either reading ("KT." may be repaired into "KẾ.").
+        readings = (folded, fold(fallback[index].strip())) if fallback is not None else (folded,)
+        if seen_part and tail_kind != "trailer" and any(_TRAILER_START.match(r) for r in readings):
             tail_kind = "trailer"
             open_section(Section(LEVEL_PART, "", TRAILER_TITLE, index, index))
             index += 1
             previous = stripped
             continue
-        if seen_part and not tail_kind and _CLOSING_START.match(folded):
+        if seen_part and not tail_kind and any(_CLOSING_START.match(r) for r in readings):
             tail_kind = "closing"
             open_section(Section(LEVEL_PART, "", CLOSING_TITLE, index, index))
             index += 1
