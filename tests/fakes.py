@@ -1,0 +1,200 @@
+"""Fakes: real subclasses of the interfaces they stand in for, in one place."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from core.vietnamese import folded_words
+
+
+class FakeEmbeddings(Embeddings):
+    """Deterministic bag-of-words embedder: texts sharing folded words get similar vectors. Counts its calls."""
+
+    name = "fake-bow-64"
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.embedded_texts = 0
+
+    def _vector(self, text: str) -> list[float]:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for word in folded_words(text):
+            bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "big") % self.dim
+            vector[bucket] += 1.0
+        norm = float(np.linalg.norm(vector)) or 1.0
+        return (vector / norm).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages."""
+        self.embedded_texts += len(texts)
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a query."""
+        return self._vector(text)
+
+
+# --- chat channels (bot/) ---------------------------------------------------------------------------------------
+
+import json as _json  # noqa: E402
+import threading as _threading  # noqa: E402
+import time as _time  # noqa: E402
+from collections.abc import Callable as _Callable  # noqa: E402
+from dataclasses import dataclass as _dataclass  # noqa: E402
+from dataclasses import field as _field  # noqa: E402
+from http.server import BaseHTTPRequestHandler as _Handler  # noqa: E402
+from http.server import ThreadingHTTPServer as _Server  # noqa: E402
+from typing import Any as _Any  # noqa: E402
+from urllib.parse import parse_qs as _parse_qs  # noqa: E402
+
+from bot.ports import QuestionAnswerer  # noqa: E402
+
+FAKE_CITATION = "Nguồn: Kế hoạch 99/KH-UBND của UBND phường Hoàng Mai, mục III.1"
+
+
+@_dataclass(frozen=True)
+class FakeAnswer:
+    """An answer as the retrieval package shapes it."""
+
+    question: str
+    text: str
+    found: bool
+    sources: list[str]
+
+
+class FakeAnswerer(QuestionAnswerer):
+    """Answers every question from one canned passage with its citation; remembers what it was asked."""
+
+    def __init__(self, localities: list[str] | None = None) -> None:
+        self.asked: list[tuple[str, str | None]] = []
+        self._localities = localities if localities is not None else ["phường Hoàng Mai", "xã Sóc Sơn"]
+
+    def answer(self, question: str, *, locality: str | None = None) -> FakeAnswer:
+        """Answer with a fixed deadline and its citation; ``found`` is False for questions about weather."""
+        self.asked.append((question, locality))
+        if "thời tiết" in question:
+            return FakeAnswer(question, "Em chưa tìm thấy nội dung này trong các kế hoạch.", False, [])
+        text = f"Hạn gửi sáng kiến là ngày 15/12 hằng năm.\n{FAKE_CITATION}"
+        return FakeAnswer(question, text, True, ["99/KH-UBND"])
+
+    def localities(self) -> list[str]:
+        """The fixed localities."""
+        return list(self._localities)
+
+
+@_dataclass
+class Recorded:
+    """One request a fake platform server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> _Any:
+        """The body parsed as JSON."""
+        return _json.loads(self.body)
+
+    def form(self) -> dict[str, str]:
+        """The body parsed as a form (JSON bodies also accepted, as python-telegram-bot may send either)."""
+        if self.headers.get("content-type", "").startswith("application/json"):
+            return {k: v if isinstance(v, str) else _json.dumps(v) for k, v in self.json().items()}
+        if self.headers.get("content-type", "").startswith("multipart/form-data"):
+            return _multipart_fields(self.body, self.headers["content-type"])
+        return {k: v[0] for k, v in _parse_qs(self.body.decode()).items()}
+
+
+def _multipart_fields(body: bytes, content_type: str) -> dict[str, str]:
+    boundary = content_type.split("boundary=")[1].strip('"').encode()
+    fields: dict[str, str] = {}
+    for part in body.split(b"--" + boundary):
+        head, _, value = part.partition(b"\r\n\r\n")
+        if b'name="' not in head:
+            continue
+        name = head.split(b'name="')[1].split(b'"')[0].decode()
+        fields[name] = value.rsplit(b"\r\n", 1)[0].decode("utf-8", "replace")
+    return fields
+
+
+Responder = _Callable[[Recorded], tuple[int, dict[str, str], bytes] | None]
+
+
+@_dataclass
+class FakePlatform:
+    """A real HTTP server on 127.0.0.1 in a thread that records requests and answers through ``respond``."""
+
+    respond: Responder
+    requests: list[Recorded] = _field(default_factory=list)
+    overrides: list[Responder] = _field(default_factory=list)  # tried first; a test can inject 429s or 5xxs
+
+    def __post_init__(self) -> None:
+        platform = self
+
+        class Handler(_Handler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                recorded = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                with platform.lock:
+                    platform.requests.append(recorded)
+                    overrides = list(platform.overrides)
+                result = None
+                for override in overrides:
+                    result = override(recorded)
+                    if result is not None:
+                        break
+                status, headers, payload = result if result is not None else platform.respond(recorded) or (
+                    404,
+                    {},
+                    b"{}",
+                )
+                self.send_response(status)
+                for key, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = _serve  # noqa: N815
+            do_POST = _serve  # noqa: N815
+
+        self.lock = _threading.Lock()
+        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = _threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def close(self) -> None:
+        """Stop the server and its thread."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def matching(self, predicate: _Callable[[Recorded], bool]) -> list[Recorded]:
+        """Requests received so far that satisfy ``predicate``."""
+        with self.lock:
+            return [r for r in self.requests if predicate(r)]
+
+    def wait_for(
+        self, predicate: _Callable[[Recorded], bool], count: int = 1, timeout: float = 10.0
+    ) -> list[Recorded]:
+        """Wait until ``count`` matching requests arrived; fail the test otherwise."""
+        deadline = _time.monotonic() + timeout
+        while _time.monotonic() < deadline:
+            found = self.matching(predicate)
+            if len(found) >= count:
+                return found
+            _time.sleep(0.02)
+        raise AssertionError(f"expected {count} matching requests, got {len(self.matching(predicate))}")
