@@ -33,14 +33,14 @@ _NUMBER = "<num>"
 _MAX_CANDIDATES = 12
 _BEAM = 5.0  # nats
 _IDENTITY_COST = 2.0  # keeping a token that is no known syllable
-_CHANNEL_WEIGHT = 2.5  # nats of language-model evidence one unit of channel cost is worth
+_CHANNEL_WEIGHT = 3.0  # nats of language-model evidence one unit of channel cost is worth
 _FLOOR = 1e-9
 
-# Interpolation weights: clean-corpus bigram, general word-internal pair, clean unigram, general unigram.
-_W_CLEAN_BIGRAM = 0.55
-_W_GENERAL_PAIR = 0.15
-_W_CLEAN_UNIGRAM = 0.1
-_W_GENERAL_UNIGRAM = 0.2
+# Interpolation: Witten-Bell over the clean bigrams, then the general word-internal pairs, then a unigram mixing
+# the clean Kneser-Ney continuation counts with the general frequencies.
+_WITTEN_BELL_SCALE = 2.0
+_W_GENERAL_PAIR = 0.5
+_W_CLEAN_UNIGRAM = 0.4
 
 
 def _has_real_marks(text: str) -> bool:
@@ -65,6 +65,7 @@ class _LanguageModel:
     bigrams: Counter[tuple[str, str]]
     lexicon: Lexicon
     continuations: Counter[str] = field(default_factory=Counter)  # distinct left neighbours of each word
+    followers: Counter[str] = field(default_factory=Counter)  # distinct right neighbours of each word
     bigram_types: int = 1
     _memo: dict[tuple[str | None, str], float] = field(default_factory=dict)
 
@@ -77,19 +78,22 @@ class _LanguageModel:
         return cached
 
     def _log_probability(self, previous: str | None, word: str) -> float:
-        previous = _lm_key(previous) if previous is not None else None
         word = _lm_key(word)
-        # Kneser-Ney style: a word seen after many different words ("phòng") is likelier in a new context
-        # than one that only ever follows the same word ("phong" of "phong trào").
+        # Kneser-Ney style unigram: a word seen after many different words ("phòng") is likelier in a new
+        # context than one that only ever follows the same word ("phong" of "phong trào").
         p = _W_CLEAN_UNIGRAM * self.continuations.get(word, 0) / self.bigram_types
         prior = self.lexicon.log_prior.get(word)
         if prior is not None:
-            p += _W_GENERAL_UNIGRAM * math.exp(prior)
+            p += (1.0 - _W_CLEAN_UNIGRAM) * math.exp(prior)
         if previous is not None:
+            previous = _lm_key(previous)
+            pair = self.lexicon.pair_probability(previous, word)
+            p = _W_GENERAL_PAIR * pair + (1.0 - _W_GENERAL_PAIR) * p
             seen = self.unigrams.get(previous, 0)
             if seen:
-                p += _W_CLEAN_BIGRAM * self.bigrams.get((previous, word), 0) / seen
-            p += _W_GENERAL_PAIR * self.lexicon.pair_probability(previous, word)
+                # Witten-Bell: trust the clean bigram as much as the history was seen with few different followers.
+                trust = seen / (seen + _WITTEN_BELL_SCALE * self.followers.get(previous, 0))
+                p = trust * self.bigrams.get((previous, word), 0) / seen + (1.0 - trust) * p
         return math.log(p + _FLOOR)
 
 
@@ -121,7 +125,8 @@ class Repairer:
                 by_skeleton.setdefault(skeleton(folded), []).append(word)
                 by_fold.setdefault(folded, []).append(word)
         continuations = Counter(second for _, second in bigrams)
-        model = _LanguageModel(unigrams, bigrams, lexicon, continuations, max(len(bigrams), 1))
+        followers = Counter(first for first, _ in bigrams)
+        model = _LanguageModel(unigrams, bigrams, lexicon, continuations, followers, max(len(bigrams), 1))
         return cls(model, by_skeleton, by_fold)
 
     # -- public API -------------------------------------------------------------------------------------------
