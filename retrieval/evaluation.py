@@ -1,0 +1,138 @@
+"""The answer-quality judge of ../shared/eval/README.md: facts present, out-of-scope declined, source hit@3."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.vietnamese import fold
+from retrieval.answering import Answer
+
+HIT_OVERLAP = 0.5  # share of the gold passage's character trigrams a source must contain to count as it
+
+
+def judge_text(text: str) -> str:
+    """Text as the judge compares it: lower case, no diacritics (đ → d), white space collapsed."""
+    return " ".join(fold(text).split())
+
+
+def facts_present(answer_text: str, facts: Sequence[Sequence[str]]) -> bool:
+    """Every fact present: each is a list of spellings, any one of which counts."""
+    judged = judge_text(answer_text)
+    return all(any(judge_text(spelling) in judged for spelling in fact) for fact in facts)
+
+
+def _trigrams(text: str) -> set[str]:
+    squashed = re.sub(r"[^0-9a-z]+", " ", judge_text(text))
+    return {squashed[i : i + 3] for i in range(len(squashed) - 2)}
+
+
+def passage_overlap(gold: str, text: str) -> float:
+    """Share of the gold passage's character trigrams found in ``text`` (tolerates OCR spelling vs repaired)."""
+    wanted = _trigrams(gold)
+    return len(wanted & _trigrams(text)) / len(wanted) if wanted else 0.0
+
+
+def source_hit(item: dict[str, Any], answer: Answer, k: int = 3) -> bool:
+    """Tell whether the gold passage is among the first ``k`` sources: same document, overlapping text."""
+    docs = item["doc"] if isinstance(item["doc"], list) else [item["doc"]]
+    gold = item.get("gold_passage") or ""
+    return any(s.document in docs and passage_overlap(gold, s.text) >= HIT_OVERLAP for s in answer.sources[:k])
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """How one question was judged."""
+
+    id: str
+    variant: str
+    category: str
+    correct: bool
+    hit: bool | None  # None for out-of-scope items
+    found: bool
+    elapsed_ms: float
+
+
+@dataclass
+class EvalReport:
+    """The judge's figures for a question file."""
+
+    items: list[ItemResult] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        """Share of questions answered correctly."""
+        return _share([i.correct for i in self.items])
+
+    def accuracy_by(self, attribute: str) -> dict[str, tuple[float, int]]:
+        """Accuracy and count per variant or category."""
+        groups: dict[str, list[bool]] = defaultdict(list)
+        for item in self.items:
+            groups[str(getattr(item, attribute))].append(item.correct)
+        return {key: (_share(values), len(values)) for key, values in sorted(groups.items())}
+
+    @property
+    def hit_at_3(self) -> float:
+        """Share of answerable questions whose gold passage is among the first three sources."""
+        return _share([i.hit for i in self.items if i.hit is not None])
+
+    @property
+    def out_of_scope(self) -> tuple[int, int]:
+        """Out-of-scope questions declined, out of how many."""
+        oos = [i for i in self.items if i.category == "out_of_scope"]
+        return sum(1 for i in oos if not i.found), len(oos)
+
+
+def _share(values: Sequence[bool]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def judge(item: dict[str, Any], answer: Answer, elapsed_ms: float = 0.0) -> ItemResult:
+    """Judge one answer against one question item."""
+    out_of_scope = item.get("doc") is None or item.get("category") == "out_of_scope"
+    if out_of_scope:
+        correct = not answer.found
+        hit = None
+    else:
+        correct = answer.found and facts_present(answer.text, item.get("answer_facts") or [])
+        hit = source_hit(item, answer)
+    return ItemResult(
+        id=str(item.get("id", "")),
+        variant=str(item.get("variant", "")),
+        category=str(item.get("category", "")),
+        correct=correct,
+        hit=hit,
+        found=answer.found,
+        elapsed_ms=elapsed_ms,
+    )
+
+
+def run_eval(items: list[dict[str, Any]], answer_fn: Callable[[str], Answer]) -> EvalReport:
+    """Answer every question with ``answer_fn`` and judge it."""
+    report = EvalReport()
+    for item in items:
+        start = time.perf_counter()
+        answer = answer_fn(str(item["question"]))
+        elapsed = (time.perf_counter() - start) * 1000
+        report.items.append(judge(item, answer, elapsed))
+    return report
+
+
+def format_eval(report: EvalReport) -> str:
+    """The figures as text: overall, by variant, by category, hit@3, out-of-scope."""
+    lines = [f"Độ chính xác: {report.accuracy:.1%} ({sum(i.correct for i in report.items)}/{len(report.items)})"]
+    lines.append("Theo cách gõ (variant):")
+    lines += [f"  {k}: {v:.1%} ({n})" for k, (v, n) in report.accuracy_by("variant").items()]
+    lines.append("Theo loại câu hỏi (category):")
+    lines += [f"  {k}: {v:.1%} ({n})" for k, (v, n) in report.accuracy_by("category").items()]
+    lines.append(f"Nguồn đúng trong 3 nguồn đầu (hit@3): {report.hit_at_3:.1%}")
+    declined, total = report.out_of_scope
+    lines.append(f"Câu ngoài phạm vi được từ chối: {declined}/{total}")
+    wrong = [i.id for i in report.items if not i.correct]
+    if wrong:
+        lines.append("Sai: " + ", ".join(wrong))
+    return "\n".join(lines)

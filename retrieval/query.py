@@ -1,0 +1,238 @@
+"""Query understanding: chat shorthand, diacritic restoration, the kind of answer asked for, and search terms."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from core.vietnamese import fold, nfc, squash_spaces
+
+logger = logging.getLogger(__name__)
+
+# Chat shorthand → full words. Keys are lower-case; matched as whole tokens. Ambiguous short forms ("kh", "k")
+# are expanded to the reading that is by far the most common in questions about these plans.
+SHORTHAND: dict[str, str] = {
+    "ko": "không",
+    "k": "không",
+    "hok": "không",
+    "hem": "không",
+    "khg": "không",
+    "kg": "không",
+    "j": "gì",
+    "bn": "bao nhiêu",
+    "bnh": "bao nhiêu",
+    "đc": "được",
+    "dc": "được",
+    "đk": "được không",
+    "ntn": "như thế nào",
+    "bh": "bao giờ",
+    "bgio": "bao giờ",
+    "vs": "với",
+    "v": "vậy",
+    "z": "vậy",
+    "ng": "người",
+    "ngta": "người ta",
+    "ubnd": "UBND",
+    "ub": "Ủy ban",
+    "hđnd": "HĐND",
+    "tđkt": "thi đua khen thưởng",
+    "tdkt": "thi đua khen thưởng",
+    "cđs": "chuyển đổi số",
+    "cds": "chuyển đổi số",
+    "đmst": "đổi mới sáng tạo",
+    "dmst": "đổi mới sáng tạo",
+    "khcn": "khoa học và công nghệ",
+    "kh&cn": "khoa học và công nghệ",
+    "khcn&đmst": "khoa học, công nghệ, đổi mới sáng tạo",
+    "cntt": "công nghệ thông tin",
+    "kh": "kế hoạch",
+    "tp": "thành phố",
+    "hn": "Hà Nội",
+    "hs": "học sinh",
+    "gv": "giáo viên",
+    "dn": "doanh nghiệp",
+    "cb": "cán bộ",
+    "cc": "công chức",
+    "vc": "viên chức",
+    "cbcc": "cán bộ, công chức",
+    "cbccvc": "cán bộ, công chức, viên chức",
+    "ccvc": "công chức, viên chức",
+    "nld": "người lao động",
+    "nlđ": "người lao động",
+    "nq": "nghị quyết",
+    "qđ": "quyết định",
+    "qd": "quyết định",
+    "mttq": "Mặt trận Tổ quốc",
+    "ubmttq": "Ủy ban Mặt trận Tổ quốc",
+    "bhyt": "bảo hiểm y tế",
+    "syt": "Sở Y tế",
+    "skhcn": "Sở Khoa học và Công nghệ",
+    "vhxh": "Văn hóa - Xã hội",
+    "vh-xh": "Văn hóa - Xã hội",
+    "ktxh": "kinh tế - xã hội",
+    "kt-xh": "kinh tế - xã hội",
+    "tthc": "thủ tục hành chính",
+    "dvc": "dịch vụ công",
+    "hđ": "hội đồng",
+    "bcđ": "ban chỉ đạo",
+    "cq": "cơ quan",
+    "đv": "đơn vị",
+    "sx": "sản xuất",
+    "ptrao": "phong trào",
+    "bdhvs": "Bình dân học vụ số",
+    "ad": "",
+    "admin": "",
+    "ạ": "",
+    "nhé": "",
+    "nha": "",
+    "ơi": "",
+    "oi": "",
+}
+
+# "p.Thanh Bình", "x. Trùng Khánh", "tp.Hà Nội": an abbreviated administrative level glued to a name.
+_LEVEL_PREFIX = re.compile(r"(?<![\w.])(p|x|tp|q|tx|tt)\.\s*(?=\w)", re.IGNORECASE)
+_LEVEL_WORDS = {"p": "phường", "x": "xã", "tp": "thành phố", "q": "quận", "tx": "thị xã", "tt": "thị trấn"}
+_TOKEN = re.compile(r"[\w&]+(?:[-&][\w]+)*", re.UNICODE)
+
+# Question words and particles. They say what kind of answer is wanted, not what it is about. Checked on the word
+# as typed when it carries diacritics ("mấy" is a question word, "máy" is not), else on its folded form.
+_STOPWORDS_ACCENTED_TEXT = """
+    là gì nào của các những không được và với cho trong ở thế như phải ai đâu sao khi tại theo để đến từ một này đó
+    ra vào mà thì còn hay hoặc ạ vậy ơi nhé hả đúng có về cần bao nhiêu mấy lúc giờ làm nay kia ấy cũng đã sẽ đang
+    bị tôi mình em anh chị bạn biết hỏi xin muốn chứ rồi nếu thì trên dưới qua tới cái điều gồm
+"""
+STOPWORDS_ACCENTED: frozenset[str] = frozenset(_STOPWORDS_ACCENTED_TEXT.split())
+_STOPWORDS_TEXT = """
+    la gi nao cua cac nhung khong duoc va voi cho trong o the nhu phai ai dau sao khi tai theo de den tu mot nay do
+    ra vao ma thi con hay hoac a vay oi nhe ha dung co ve can gom bao nhieu may luc gio ntn lam kia ay cung da se
+    dang bi toi minh em anh chi ban ad biet hoi xin muon chu roi neu tren duoi qua toi cai dieu
+"""
+STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
+# Words that name the movement or the plan itself: present in every plan, so they never decide relevance.
+_GENERIC_ACCENTED_TEXT = """
+    phong trào thi đua kế hoạch đổi mới sáng tạo chuyển số cả nước triển khai thực hiện
+"""
+GENERIC_ACCENTED: frozenset[str] = frozenset(_GENERIC_ACCENTED_TEXT.split())
+_GENERIC_TEXT = """
+    phong trao thi dua ke hoach doi moi sang tao chuyen so ca nuoc trien khai thuc hien
+"""
+GENERIC: frozenset[str] = frozenset(_GENERIC_TEXT.split())
+
+
+def is_function_word(word: str) -> bool:
+    """Tell whether a word (as typed, any case) is a question word, particle or the movement's own name."""
+    lowered = word.lower()
+    if fold(lowered) != lowered:
+        return lowered in STOPWORDS_ACCENTED or lowered in GENERIC_ACCENTED
+    return lowered in STOPWORDS or lowered in GENERIC
+
+
+_DATE_Q = re.compile(
+    r"\b(ngay nao|ngay may|han chot|han cuoi|thoi han|han nop|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao"
+    r"|truoc ngay|vao ngay|nam nao|thang nao|dip nao|bao lau|thoi gian)\b"
+)
+_NUMBER_Q = re.compile(r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|gia|chi phi|kinh phi)\b")
+_LIST_Q = re.compile(
+    r"\b(nhung gi|nhung nao|cac nao|gom|bao gom|nhiem vu gi|noi dung gi|nhung ai|ai la|cac giai phap|nhung viec"
+    r"|lam gi|lam nhung gi|nhu the nao|the nao|ra sao|yeu cau gi|trach nhiem|nhiem vu|tieu chi|giai doan|doi tuong"
+    r"|hinh thuc|cac buoc|danh sach|ke ten|liet ke)\b"
+)
+_WHICH_PLANS_Q = re.compile(
+    r"\b(nhung ke hoach nao|cac ke hoach nao|ke hoach nao|nhung dia phuong nao|dia phuong nao|nhung noi nao|noi nao"
+    r"|nhung don vi nao|don vi nao|nhung van ban nao|van ban nao|cac noi|ca nhung|co bao nhieu ke hoach)\b"
+)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A question made searchable: shorthand expanded, diacritics restored, and what kind of answer it wants."""
+
+    raw: str
+    text: str  # shorthand expanded and diacritics restored where possible: what the embedder sees
+    folded: str  # ``text`` folded (lower case, no diacritics), one space between tokens
+    tokens: tuple[str, ...]  # folded tokens of ``text``
+    content: tuple[str, ...]  # folded tokens that carry the question's subject (no question words)
+    wants_date: bool
+    wants_number: bool
+    wants_list: bool
+    asks_which_plans: bool
+
+
+def expand_shorthand(text: str) -> str:
+    """Replace chat shorthand ("ko", "j", "bn", "đc", "ubnd", "p.", "tp" …) by full Vietnamese words."""
+    text = nfc(text)
+    text = _LEVEL_PREFIX.sub(lambda m: _LEVEL_WORDS[m.group(1).lower()] + " ", text)
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        full = SHORTHAND.get(token.lower())
+        return token if full is None else full
+
+    return squash_spaces(_TOKEN.sub(replace, text))
+
+
+@cache
+def _query_restorer() -> Callable[[str], str] | None:
+    """The OCR repairer's ``restore_query`` when the knowledge package provides it."""
+    try:
+        module = importlib.import_module("knowledge.ocr_repair")
+        repairer = module.default_repairer()
+        restore: Callable[[str], str] = repairer.restore_query
+        return restore
+    except (ImportError, AttributeError) as exc:  # the repairer is optional: bare queries still match folded text
+        logger.info("diacritic restoration unavailable: %s", exc)
+        return None
+
+
+def restore_diacritics(text: str) -> str:
+    """Give a question typed without diacritics its diacritics back, using the same repair as ``knowledge/``."""
+    restore = _query_restorer()
+    if restore is None:
+        return text
+    try:
+        return nfc(restore(text))
+    except Exception:  # a repair failure must never fail the answer
+        logger.exception("restore_query failed")
+        return text
+
+
+def content_tokens(text: str) -> tuple[str, ...]:
+    """The folded words that say what the question is about: no question words, particles or movement names."""
+    return tuple(fold(w) for w in re.findall(r"[^\W_]+", text) if not is_function_word(w))
+
+
+def tokenize_folded(text: str) -> list[str]:
+    """Folded search tokens: words, numbers and codes like ``15/12`` or ``03/nq-cp``."""
+    return [t.strip(".,-/") for t in _SEARCH_TOKEN.findall(fold(text)) if t.strip(".,-/")]
+
+
+_SEARCH_TOKEN = re.compile(r"[0-9a-z]+(?:[/.\-][0-9a-z]+)*")
+
+
+def parse_query(question: str) -> ParsedQuery:
+    """Understand ``question``: expand shorthand, restore diacritics, find the answer kind and content words."""
+    expanded = expand_shorthand(question)
+    text = restore_diacritics(expanded) if fold(expanded) == expanded.lower() else expanded
+    tokens = tokenize_folded(text)
+    folded = " ".join(tokens)
+    spaced = " " + " ".join(folded_words_plain(text)) + " "
+    return ParsedQuery(
+        raw=question,
+        text=text,
+        folded=folded,
+        tokens=tuple(tokens),
+        content=content_tokens(text),
+        wants_date=bool(_DATE_Q.search(spaced)),
+        wants_number=bool(_NUMBER_Q.search(spaced)),
+        wants_list=bool(_LIST_Q.search(spaced)),
+        asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
+    )
+
+
+def folded_words_plain(text: str) -> list[str]:
+    """Folded word tokens with codes split apart (``03/nq-cp`` → ``03 nq cp``)."""
+    return re.findall(r"[0-9a-z]+", fold(text))

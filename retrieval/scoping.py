@@ -1,0 +1,118 @@
+"""Which plan a question is about: localities and issuers found in the question, learnt from each plan's metadata."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.vietnamese import fold
+from knowledge.passages import PlanMeta
+
+# Broad levels give way to narrower ones named in the same question: "the city plan cited by phường Hoàng Mai".
+_LEVEL_RANK = {
+    "tỉnh": 0,
+    "thành phố": 0,
+    "sở": 1,
+    "quận": 1,
+    "huyện": 1,
+    "thị xã": 1,
+    "phường": 2,
+    "xã": 2,
+    "thị trấn": 2,
+}
+_LEVEL_WORDS = ("thành phố", "thị trấn", "thị xã", "phường", "quận", "huyện", "tỉnh", "xã", "tp")
+_ISSUER_PREFIXES = ("ubnd ", "uy ban nhan dan ")
+
+
+def _phrase(text: str) -> str:
+    return " ".join(re.findall(r"[0-9a-z]+", fold(text)))
+
+
+@dataclass(frozen=True)
+class _Alias:
+    phrase: str  # folded, single-spaced
+    document: str
+    strong: bool  # given in the metadata, as opposed to derived from it
+
+
+class LocalityResolver:
+    """Finds the plans a question (or a remembered /diaban choice) names, by locality, issuer or alias."""
+
+    def __init__(self, metas: Iterable[PlanMeta]) -> None:
+        self._metas = {m.document: m for m in metas}
+        claims: dict[str, list[_Alias]] = defaultdict(list)
+        for meta in self._metas.values():
+            for alias in self._aliases(meta):
+                claims[alias.phrase].append(alias)
+        self._aliases_by_phrase: dict[str, list[str]] = {}
+        for phrase, aliases in claims.items():
+            strong = sorted({a.document for a in aliases if a.strong})
+            docs = strong or sorted({a.document for a in aliases})
+            # a derived alias shared by several plans (e.g. the city both wards lie in) names none of them
+            if strong or len(docs) == 1:
+                self._aliases_by_phrase[phrase] = docs
+        alternatives = sorted(self._aliases_by_phrase, key=len, reverse=True)
+        self._pattern = (
+            re.compile(r"(?<![0-9a-z])(" + "|".join(re.escape(a) for a in alternatives) + r")(?![0-9a-z])")
+            if alternatives
+            else None
+        )
+
+    @staticmethod
+    def _aliases(meta: PlanMeta) -> list[_Alias]:
+        strong = [meta.locality, meta.issuer, *meta.aliases]
+        derived: list[str] = []
+        for name in strong:
+            for part in name.split(","):
+                derived.append(part)
+            lowered = _phrase(name)
+            for prefix in _ISSUER_PREFIXES:
+                if lowered.startswith(prefix):
+                    derived.append(lowered.removeprefix(prefix))
+        for name in list(derived) + strong:
+            lowered = _phrase(name)
+            for level in _LEVEL_WORDS:
+                level_folded = _phrase(level)
+                if lowered.startswith(level_folded + " "):
+                    derived.append(lowered.removeprefix(level_folded + " "))
+        result = [_Alias(_phrase(n), meta.document, True) for n in strong if _phrase(n)]
+        result += [_Alias(_phrase(n), meta.document, False) for n in derived if len(_phrase(n)) >= 4]
+        return result
+
+    def meta(self, document: str) -> PlanMeta | None:
+        """The metadata of ``document``, if known."""
+        return self._metas.get(document)
+
+    def documents_named(self, text: str) -> list[str]:
+        """The plans ``text`` names; a broad level gives way to a narrower one named beside it."""
+        return self.named(text)[0]
+
+    def named(self, text: str) -> tuple[list[str], list[str]]:
+        """The plans ``text`` names and the (folded) names that matched; the longest name wins where names overlap."""
+        if self._pattern is None:
+            return [], []
+        folded = _phrase(text)
+        found: list[str] = []
+        phrases: list[str] = []
+        for match in self._pattern.finditer(folded):  # leftmost-longest: alternatives are sorted by length
+            phrases.append(match.group(1))
+            for doc in self._aliases_by_phrase[match.group(1)]:
+                if doc not in found:
+                    found.append(doc)
+        if len(found) > 1:
+            ranks = {d: _LEVEL_RANK.get(self._metas[d].level.strip().lower(), 2) for d in found}
+            narrowest = max(ranks.values())
+            if narrowest > 0:
+                found = [d for d in found if ranks[d] > 0]
+        return found, phrases
+
+    def localities(self) -> list[str]:
+        """Every known locality or issuer, one per plan, for the /diaban choice."""
+        names: list[str] = []
+        for meta in sorted(self._metas.values(), key=lambda m: (_LEVEL_RANK.get(m.level, 2), m.locality)):
+            name = meta.locality or meta.issuer
+            if name and name not in names:
+                names.append(name)
+        return names
