@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -39,6 +39,7 @@ _FLOOR = 1e-9
 # Interpolation: Witten-Bell over the clean bigrams, then the general word-internal pairs, then a unigram mixing
 # the clean Kneser-Ney continuation counts with the general frequencies.
 _WITTEN_BELL_SCALE = 2.0
+_QUERY_WITTEN_BELL_SCALE = 10.0
 _W_GENERAL_PAIR = 0.5
 _W_CLEAN_UNIGRAM = 0.4
 
@@ -67,6 +68,7 @@ class _LanguageModel:
     continuations: Counter[str] = field(default_factory=Counter)  # distinct left neighbours of each word
     followers: Counter[str] = field(default_factory=Counter)  # distinct right neighbours of each word
     bigram_types: int = 1
+    trust_scale: float = _WITTEN_BELL_SCALE
     _memo: dict[tuple[str | None, str], float] = field(default_factory=dict)
 
     def log_probability(self, previous: str | None, word: str) -> float:
@@ -92,7 +94,7 @@ class _LanguageModel:
             seen = self.unigrams.get(previous, 0)
             if seen:
                 # Witten-Bell: trust the clean bigram as much as the history was seen with few different followers.
-                trust = seen / (seen + _WITTEN_BELL_SCALE * self.followers.get(previous, 0))
+                trust = seen / (seen + self.trust_scale * self.followers.get(previous, 0))
                 p = trust * self.bigrams.get((previous, word), 0) / seen + (1.0 - trust) * p
         return math.log(p + _FLOOR)
 
@@ -102,6 +104,8 @@ class Repairer:
 
     def __init__(self, model: _LanguageModel, by_skeleton: dict[str, list[str]], by_fold: dict[str, list[str]]):
         self._model = model
+        # Questions are phrased freely: lean less on how the plans happen to continue a word.
+        self._query_model = replace(model, trust_scale=_QUERY_WITTEN_BELL_SCALE, _memo={})
         self._by_skeleton = by_skeleton
         self._by_fold = by_fold
         self._ocr_cache: dict[str, list[tuple[str, float]]] = {}
@@ -135,13 +139,13 @@ class Repairer:
         """Repair OCR damage in ``text`` line by line; same number of lines, NFC, numbers and clean text untouched."""
         lines = nfc(text).split("\n")
         tokens = [token for index, line in enumerate(lines) for token in self._ocr_tokens(index, line)]
-        return "\n".join(self._apply(lines, tokens, self._decode(tokens)))
+        return "\n".join(self._apply(lines, tokens, self._decode(tokens, self._model)))
 
     def restore_query(self, text: str) -> str:
         """Add diacritics to a question typed without them ("han bao cao" → "hạn báo cáo")."""
         lines = nfc(text).split("\n")
         tokens = [token for index, line in enumerate(lines) for token in self._query_tokens(index, line)]
-        return "\n".join(self._apply(lines, tokens, self._decode(tokens)))
+        return "\n".join(self._apply(lines, tokens, self._decode(tokens, self._query_model)))
 
     # -- tokens and their options -----------------------------------------------------------------------------
 
@@ -190,11 +194,11 @@ class Repairer:
 
     # -- search -----------------------------------------------------------------------------------------------
 
-    def _decode(self, tokens: list[_Token]) -> list[str]:
-        """Viterbi over the tokens' options under the bigram model (one chain across the whole text)."""
+    @staticmethod
+    def _decode(tokens: list[_Token], model: _LanguageModel) -> list[str]:
+        """Viterbi over the tokens' options under the bigram ``model`` (one chain across the whole text)."""
         if not tokens:
             return []
-        model = self._model
         scores = [model.log_probability(None, word) - _CHANNEL_WEIGHT * cost for word, cost in tokens[0].options]
         back: list[list[int]] = []
         for previous_token, token in pairwise(tokens):
