@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
@@ -13,6 +14,7 @@ from admin.security import reviewer_id_from_token, token_matches
 from core.errors import ErrorCode, ThiduaError
 from core.models import Reviewer, Role
 from core.settings import Settings
+from knowledge.ingest import DocumentResult
 
 TOKEN_URL = "/api/auth/token"  # noqa: S105 - a path, not a secret
 
@@ -26,8 +28,13 @@ class AdminRuntime(Protocol):
     @property
     def sessions(self) -> sessionmaker[Session]: ...
 
-    @property
-    def knowledge(self) -> Any: ...
+    def ingest_upload(self, *, path: Path, name: str, meta: dict[str, Any], actor: str) -> DocumentResult:
+        """Add or replace an uploaded plan and reload the answers."""
+        ...
+
+    def remove_plan(self, name: str) -> DocumentResult:
+        """Take a plan out of the knowledge base and reload the answers."""
+        ...
 
 
 def get_runtime(request: Request) -> AdminRuntime:

@@ -9,7 +9,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.initiatives import STATE_LABELS
-from core.models import Attachment, Initiative, InitiativeEvent, InitiativeState, Notice, NoticeStatus, Reviewer, Role
+from core.models import (
+    Attachment,
+    Document,
+    DocumentVersion,
+    Initiative,
+    InitiativeEvent,
+    InitiativeState,
+    Notice,
+    NoticeStatus,
+    Reviewer,
+    Role,
+)
 from core.review import SimilarMatch, Stats, notice_summary
 from core.reviewers import is_locked
 
@@ -324,3 +335,80 @@ class ExportFormat(StrEnum):
 
     CSV = "csv"
     XLSX = "xlsx"
+
+
+# --- plans ------------------------------------------------------------------------------------------------------
+
+
+class PlanVersionRead(BaseModel):
+    """One ingested version of a plan."""
+
+    version: int
+    sha256: str
+    size: int
+    actor: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, version: DocumentVersion) -> PlanVersionRead:
+        """The read view of ``version``."""
+        return cls(
+            version=version.version,
+            sha256=version.sha256,
+            size=version.size,
+            actor=version.actor,
+            created_at=version.created_at,
+        )
+
+
+class PlanRead(BaseModel):
+    """A plan of the knowledge base."""
+
+    id: int
+    name: str = Field(description="File name; answers cite it.")
+    title: str
+    issuer: str
+    level: str
+    locality: str
+    number: str
+    date: str
+    source: Literal["bundled", "upload"]
+    is_active: bool
+    passages: int
+    version: int = Field(description="The newest version.")
+    ingested_at: datetime
+    removed_at: datetime | None
+
+    @classmethod
+    def of(cls, document: Document) -> PlanRead:
+        """The read view of ``document``."""
+        return cls(
+            id=document.id,
+            name=document.name,
+            title=document.title,
+            issuer=document.issuer,
+            level=document.level,
+            locality=document.locality,
+            number=document.number,
+            date=document.date,
+            source="upload" if document.source == "upload" else "bundled",
+            is_active=document.is_active,
+            passages=document.passages,
+            version=max((v.version for v in document.versions), default=0),
+            ingested_at=document.ingested_at,
+            removed_at=document.removed_at,
+        )
+
+
+class PlanDetail(PlanRead):
+    """A plan with every version ingested, oldest first."""
+
+    versions: list[PlanVersionRead]
+
+    @classmethod
+    def of(cls, document: Document) -> PlanDetail:
+        """The read view of ``document`` with its versions."""
+        return cls(
+            **PlanRead.of(document).model_dump(),
+            versions=[PlanVersionRead.of(version) for version in document.versions],
+        )

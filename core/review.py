@@ -196,7 +196,8 @@ def reviewer_names(*, session: Session, reviewer_ids: Sequence[int | None]) -> d
     ids = {reviewer_id for reviewer_id in reviewer_ids if reviewer_id is not None}
     if not ids:
         return {}
-    return dict(session.execute(select(Reviewer.id, Reviewer.username).where(Reviewer.id.in_(ids))).tuples().all())
+    rows = session.execute(select(Reviewer.id, Reviewer.username).where(Reviewer.id.in_(ids)))
+    return {reviewer_id: username for reviewer_id, username in rows}
 
 
 def get_initiative(*, session: Session, initiative_id: int) -> Initiative:
@@ -511,7 +512,7 @@ def _grouped(
     session: Session, column: ColumnElement[Any] | InstrumentedAttribute[Any], filters: InitiativeFilters
 ) -> list[tuple[str, int]]:
     query = _filtered(select(column, func.count()).select_from(Initiative), filters).group_by(column)
-    return [(str(key or ""), int(count)) for key, count in session.execute(query).tuples()]
+    return [(str(key or ""), int(count)) for key, count in session.execute(query)]
 
 
 def _most_first(pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -563,7 +564,7 @@ def export_rows(
     *, session: Session, filters: InitiativeFilters, sort: SortKey = SortKey.CREATED_DESC
 ) -> Iterator[list[str]]:
     """The matching submissions as rows of text under ``EXPORT_HEADERS`` (not yet made spreadsheet-safe)."""
-    names = dict(session.execute(select(Reviewer.id, Reviewer.username)).tuples().all())
+    names = {reviewer_id: username for reviewer_id, username in session.execute(select(Reviewer.id, Reviewer.username))}
     query = _ordered(_filtered(select(Initiative), filters), sort).execution_options(yield_per=500)
     for initiative in session.scalars(query):
         state = InitiativeState(initiative.state)
