@@ -254,8 +254,8 @@ def _fact(passage: Passage, kind: str, value: str, text: str) -> Fact:
 def extract_facts(meta: PlanMeta, passages: list[Passage]) -> list[Fact]:
     """Extract a plan's deadlines, phases, award forms, targets and responsible bodies from its passages.
 
-    Facts come in passage order; a fact found twice in the same sentence is kept once. The recipients and signature
-    block is skipped.
+    Facts come in passage order; a fact found twice in the same sentence under the same heading is kept once. The
+    recipients and signature block is skipped.
     """
     facts: list[Fact] = []
     for passage in passages:
@@ -272,10 +272,11 @@ def extract_facts(meta: PlanMeta, passages: list[Passage]) -> list[Fact]:
 
 
 def _unique(facts: Iterable[Fact]) -> list[Fact]:
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str, str, tuple[str, ...]]] = set()
     kept = []
     for fact in facts:
-        key = (fact.kind, fact.value, fact.text)
+        # The same item under another heading is another fact: a Giấy khen both at sơ kết and at tổng kết.
+        key = (fact.kind, fact.value, fact.text, fact.section_path)
         if key not in seen:
             seen.add(key)
             kept.append(fact)

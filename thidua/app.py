@@ -9,6 +9,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
+from admin.api import admin_router
+from admin.errors import install_error_handlers
 from core.settings import Settings, get_settings
 from thidua.runtime import Runtime, build_runtime
 
@@ -51,4 +53,6 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         plans, passages = current.knowledge_counts()
         return Health(status="ok", plans=plans, passages=passages)
 
+    app.include_router(admin_router)
+    install_error_handlers(app)
     return app
