@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from admin.api import admin_router
 from admin.errors import install_error_handlers
+from bot.lifecycle import channel_router, run_channels
 from core.settings import Settings, get_settings
 from thidua.runtime import Runtime, build_runtime
 
@@ -35,6 +36,7 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
                 built = build_runtime(settings or get_settings())
                 stack.callback(built.close)
                 app.state.runtime = built
+            await stack.enter_async_context(run_channels(app.state.runtime, app))
             yield
 
     app = FastAPI(
@@ -53,6 +55,7 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         plans, passages = current.knowledge_counts()
         return Health(status="ok", plans=plans, passages=passages)
 
+    app.include_router(channel_router())
     app.include_router(admin_router)
     install_error_handlers(app)
     return app

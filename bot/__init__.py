@@ -1,0 +1,1 @@
+"""The channel-agnostic dialog and one adapter per channel: telegram/, zalo/, web/."""

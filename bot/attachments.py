@@ -1,0 +1,90 @@
+"""Photos and documents sent with an initiative: type and size checks, storage in the uploads folder."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from core.errors import ErrorCode, ThiduaError
+from core.models import Attachment
+
+MAX_ATTACHMENTS = 10  # InitiativeCreate accepts at most ten
+# Extension → (content type, accepted leading bytes); the bytes decide, not what the client claims.
+_KINDS: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "webp": ("image/webp", (b"RIFF",)),
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
+    "doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    "xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+}
+_BY_TYPE = {content_type: ext for ext, (content_type, _) in _KINDS.items()}
+ACCEPTED_LABEL = "ảnh JPG, PNG, WEBP; tài liệu PDF, DOC, DOCX, XLS, XLSX, PPTX"
+_UNSAFE = re.compile(r"[^\w.\- ]", re.UNICODE)
+
+
+def _extension(filename: str, content_type: str) -> str:
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    if suffix in _KINDS:
+        return suffix
+    return _BY_TYPE.get(content_type.split(";")[0].strip().lower(), "")
+
+
+def check_file(*, filename: str, content_type: str, size: int, data: bytes | None, max_bytes: int) -> str:
+    """The accepted extension of a sent file, or a ``ThiduaError`` with a Vietnamese reason."""
+    limit_mb = max_bytes // (1024 * 1024)
+    if data is None or size > max_bytes or len(data) > max_bytes:
+        raise ThiduaError(ErrorCode.TOO_LARGE, f"Tệp “{filename}” lớn hơn {limit_mb} MB nên chưa nhận được.")
+    if not data:
+        raise ThiduaError(ErrorCode.VALIDATION, f"Tệp “{filename}” rỗng.")
+    ext = _extension(filename, content_type)
+    if not ext or not any(data.startswith(magic) for magic in _KINDS[ext][1]):
+        raise ThiduaError(
+            ErrorCode.UNSUPPORTED_TYPE, f"Tệp “{filename}” không thuộc loại được nhận ({ACCEPTED_LABEL})."
+        )
+    if ext == "webp" and data[8:12] != b"WEBP":
+        raise ThiduaError(ErrorCode.UNSUPPORTED_TYPE, f"Tệp “{filename}” không phải ảnh WEBP hợp lệ.")
+    return ext
+
+
+def store_attachment(
+    *,
+    session: Session,
+    uploads_dir: Path,
+    channel: str,
+    channel_user_id: str,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    max_bytes: int,
+) -> Attachment:
+    """Check a file, keep its bytes under ``uploads_dir/attachments`` (named by hash) and record it, unlinked."""
+    ext = check_file(filename=filename, content_type=content_type, size=len(data), data=data, max_bytes=max_bytes)
+    digest = hashlib.sha256(data).hexdigest()
+    folder = uploads_dir / "attachments" / digest[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.{ext}"
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    safe_name = _UNSAFE.sub("_", Path(filename).name)[:200] or f"tep.{ext}"
+    attachment = Attachment(
+        channel=channel,
+        channel_user_id=channel_user_id,
+        filename=safe_name,
+        content_type=_KINDS[ext][0],
+        size=len(data),
+        sha256=digest,
+        storage_path=str(path),
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment

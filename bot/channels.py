@@ -1,0 +1,35 @@
+"""The running channels of a process, as the routes see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import HTTPException, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dialog import Dialog
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.telegram.adapter import TelegramChannel
+    from bot.zalo.webhook import ZaloChannel
+
+
+@dataclass
+class Channels:
+    """The dialog and every enabled channel adapter."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    dialog: Dialog
+    telegram: TelegramChannel | None = None
+    zalo: ZaloChannel | None = None
+
+
+def get_channels(request: Request) -> Channels:
+    """The channels started by the app's lifespan; 503 while they are not running."""
+    channels = getattr(request.app.state, "channels", None)
+    if not isinstance(channels, Channels):
+        raise HTTPException(status_code=503, detail="Kênh trò chuyện chưa sẵn sàng.")
+    return channels

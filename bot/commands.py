@@ -1,0 +1,96 @@
+"""Recognising commands, typed (``/sangkien``) or in plain words (“gửi sáng kiến”), in any channel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.initiatives import CODE_PATTERN
+from core.vietnamese import fold, squash_spaces
+
+
+class Command(StrEnum):
+    """What the user asked the bot to do."""
+
+    START = "start"
+    HELP = "help"
+    SUBMIT = "submit"
+    STATUS = "status"
+    LOCALITY = "locality"
+    CANCEL = "cancel"
+    REPLY = "reply"  # answer a reviewer's request for more information
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """A command and the text after it."""
+
+    command: Command
+    argument: str = ""
+
+
+_SLASH = {
+    "start": Command.START,
+    "help": Command.HELP,
+    "trogiup": Command.HELP,
+    "sangkien": Command.SUBMIT,
+    "trangthai": Command.STATUS,
+    "tracuu": Command.STATUS,
+    "diaban": Command.LOCALITY,
+    "huy": Command.CANCEL,
+    "cancel": Command.CANCEL,
+    "bosung": Command.REPLY,
+}
+
+# Whole messages (folded, without punctuation) that mean a command; a longer sentence is a question.
+_PHRASES = {
+    Command.HELP: ("help", "giup", "tro giup", "huong dan", "menu", "bat dau", "xin chao", "chao", "hi", "hello"),
+    Command.SUBMIT: (
+        "gui sang kien",
+        "sang kien moi",
+        "dang ky sang kien",
+        "nop sang kien",
+        "de xuat sang kien",
+        "toi muon gui sang kien",
+    ),
+    Command.STATUS: ("tra cuu", "trang thai", "tra cuu trang thai", "tra cuu sang kien", "kiem tra trang thai"),
+    Command.LOCALITY: ("dia ban", "chon dia ban", "doi dia ban", "chon phuong", "chon xa"),
+    Command.CANCEL: ("huy", "huy bo", "thoat", "dung lai", "dung", "cancel"),
+}
+_PREFIXES = {Command.STATUS: ("tra cuu", "trang thai"), Command.REPLY: ("bo sung",)}
+_SLASH_RE = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+_NOT_WORD = re.compile(r"[^\w\s-]", re.UNICODE)
+
+
+def _phrase_key(text: str) -> str:
+    return squash_spaces(_NOT_WORD.sub(" ", fold(text)))
+
+
+def parse_command(text: str) -> ParsedCommand | None:
+    """The command ``text`` asks for, or None when it is an ordinary message."""
+    stripped = text.strip()
+    match = _SLASH_RE.match(stripped)
+    if match:
+        command = _SLASH.get(match.group(1).lower())
+        return ParsedCommand(command, (match.group(2) or "").strip()) if command else None
+    key = _phrase_key(stripped)
+    for command, phrases in _PHRASES.items():
+        if key in phrases:
+            return ParsedCommand(command)
+    code = CODE_PATTERN.search(stripped)
+    for command, prefixes in _PREFIXES.items():
+        for prefix in prefixes:
+            if key.startswith(prefix + " ") and code is not None:
+                return ParsedCommand(command, stripped[code.start() :].strip())
+    return None
+
+
+def is_cancel_word(text: str) -> bool:
+    """Whether ``text`` is a plain-word cancel (“hủy”, “thoát”)."""
+    return _phrase_key(text) in _PHRASES[Command.CANCEL]
+
+
+def phrase_key(text: str) -> str:
+    """``text`` folded, without punctuation and extra spaces, for matching typed choices."""
+    return _phrase_key(text)

@@ -1,0 +1,103 @@
+"""Starting and stopping the channels with the app: the dialog, Telegram, Zalo and the notice workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from bot.channels import Channels
+from bot.dialog import Dialog
+from bot.notifier import notice_worker
+from bot.ports import AnswerLike, BotRuntime, QuestionAnswerer
+from bot.web.routes import router as web_router
+
+log = logging.getLogger(__name__)
+
+NOTICE_INTERVAL_SECONDS = 10.0
+
+
+def channel_router() -> APIRouter:
+    """Every route of the chat channels: the web chat and the Telegram and Zalo webhooks."""
+    from bot.telegram.webhook import router as telegram_router
+    from bot.zalo.webhook import router as zalo_router
+
+    router = APIRouter()
+    router.include_router(web_router)
+    router.include_router(telegram_router)
+    router.include_router(zalo_router)
+    return router
+
+
+class _RuntimeAnswerer:
+    """Answers through the runtime (which reloads changed knowledge first) when it offers that."""
+
+    def __init__(self, runtime: BotRuntime) -> None:
+        self._runtime = runtime
+
+    def answer(self, question: str, *, locality: str | None = None) -> AnswerLike:
+        answer = getattr(self._runtime, "answer", None)
+        if callable(answer):
+            result: AnswerLike = answer(question, locality=locality)
+            return result
+        return self._runtime.answerer.answer(question, locality=locality)
+
+    def localities(self) -> list[str]:
+        return list(self._runtime.answerer.localities())
+
+
+@asynccontextmanager
+async def run_channels(
+    runtime: BotRuntime, app: FastAPI | None = None, *, notice_interval: float = NOTICE_INTERVAL_SECONDS
+) -> AsyncIterator[Channels]:
+    """Run the dialog and every configured channel while the app runs; sets ``app.state.channels``."""
+    settings = runtime.settings
+    answerer: QuestionAnswerer = _RuntimeAnswerer(runtime)
+    dialog = Dialog(sessions=runtime.sessions, answerer=answerer, settings=settings)
+    channels = Channels(settings=settings, sessions=runtime.sessions, dialog=dialog)
+    tasks: list[asyncio.Task[Any]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.telegram_token:
+            from bot.telegram.adapter import TelegramChannel
+
+            telegram = TelegramChannel(settings=settings, dialog=dialog)
+            await telegram.start()
+            stack.push_async_callback(telegram.stop)
+            channels.telegram = telegram
+            tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
+        if settings.zalo_app_id and settings.zalo_oa_secret:
+            from bot.zalo.webhook import ZaloChannel
+
+            zalo = ZaloChannel(settings=settings, sessions=runtime.sessions, dialog=dialog)
+            await zalo.start()
+            stack.push_async_callback(zalo.stop)
+            channels.zalo = zalo
+            tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
+        stack.push_async_callback(_cancel, tasks)
+        if app is not None:
+            app.state.channels = channels
+        try:
+            yield channels
+        finally:
+            if app is not None:
+                app.state.channels = None
+
+
+def _worker(runtime: BotRuntime, channel: str, send: Any, interval: float) -> asyncio.Task[None]:
+    return asyncio.create_task(
+        notice_worker(sessions=runtime.sessions, channel=channel, send=send, interval=interval),
+        name=f"notices-{channel}",
+    )
+
+
+async def _cancel(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,49 @@
+"""What a channel adapter hands the dialog and what it gets back: plain data, no platform types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file a user sent, already downloaded by the adapter (``data`` is None when it was too large to fetch)."""
+
+    filename: str
+    content_type: str
+    size: int
+    data: bytes | None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message or button press from a user on a channel."""
+
+    channel: str
+    user_id: str
+    text: str = ""
+    callback: str | None = None  # the data of a pressed button
+    files: tuple[IncomingFile, ...] = ()
+    update_key: str | None = None  # platform id of the update, for dropping repeats
+    unsupported: bool = False  # a sticker, location, voice note… that the dialog cannot read
+
+
+@dataclass(frozen=True)
+class Button:
+    """A reply button: what the user sees and what comes back when pressed (at most 64 bytes)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send back, in plain text; each adapter escapes and splits it for its platform."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+
+    @property
+    def flat_buttons(self) -> list[Button]:
+        """Every button, row by row."""
+        return [button for row in self.buttons for button in row]

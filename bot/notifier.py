@@ -1,0 +1,109 @@
+"""Delivery of queued notices to submitters: one background worker per push channel, polling for the web."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from core.db import session_scope
+from core.models import Notice, NoticeStatus
+from core.notices import due_notices, mark_attempt_failed, mark_sent
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 300  # a claimed notice is not picked again by another worker for this long
+
+
+class DeliveryError(Exception):
+    """A send that failed; ``retry_after`` is the platform's hint, when it gave one."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+Sender = Callable[[str, str], Awaitable[None]]  # (channel user id, text)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    user_id: str
+    text: str
+
+
+def claim_due(*, sessions: sessionmaker[Session], channel: str, limit: int = 20) -> list[_Claimed]:
+    """Take due notices of ``channel`` for this worker by pushing their next attempt past the claim window."""
+    with session_scope(sessions) as session:
+        notices = due_notices(session=session, channel=channel, limit=limit)
+        lease = datetime.now(UTC) + timedelta(seconds=CLAIM_SECONDS)
+        for notice in notices:
+            notice.next_attempt_at = lease
+        return [_Claimed(n.id, n.channel_user_id, n.text) for n in notices]
+
+
+def record_result(*, sessions: sessionmaker[Session], notice_id: int, error: DeliveryError | Exception | None) -> None:
+    """Mark a claimed notice sent, or failed for now (retried later with back-off)."""
+    with session_scope(sessions) as session:
+        notice = session.get(Notice, notice_id)
+        if notice is None or notice.status != NoticeStatus.PENDING.value:
+            return
+        if error is None:
+            mark_sent(session=session, notice=notice)
+        else:
+            retry_after = error.retry_after if isinstance(error, DeliveryError) else None
+            mark_attempt_failed(session=session, notice=notice, error=str(error), retry_after=retry_after)
+
+
+async def deliver_due(*, sessions: sessionmaker[Session], channel: str, send: Sender) -> int:
+    """Send every due notice of ``channel`` once; returns how many were sent."""
+    claimed = await run_in_threadpool(claim_due, sessions=sessions, channel=channel)
+    sent = 0
+    for item in claimed:
+        error: Exception | None = None
+        try:
+            await send(item.user_id, item.text)
+            sent += 1
+        except Exception as exc:
+            log.warning("notice %s on %s not delivered: %s", item.id, channel, type(exc).__name__)
+            error = exc
+        await run_in_threadpool(record_result, sessions=sessions, notice_id=item.id, error=error)
+    return sent
+
+
+async def notice_worker(*, sessions: sessionmaker[Session], channel: str, send: Sender, interval: float = 10.0) -> None:
+    """Deliver due notices of ``channel`` forever, every ``interval`` seconds."""
+    while True:
+        try:
+            await deliver_due(sessions=sessions, channel=channel, send=send)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("notice worker for %s failed; trying again later", channel)
+        await asyncio.sleep(interval)
+
+
+def take_web_notices(*, session: Session, user_id: str, limit: int = 20) -> list[str]:
+    """Pending notices of a web chat session, marked sent as the page picks them up."""
+    notices = list(
+        session.scalars(
+            select(Notice)
+            .where(
+                Notice.channel == "web",
+                Notice.channel_user_id == user_id,
+                Notice.status == NoticeStatus.PENDING.value,
+            )
+            .order_by(Notice.id)
+            .limit(limit)
+        )
+    )
+    for notice in notices:
+        mark_sent(session=session, notice=notice)
+    return [notice.text for notice in notices]

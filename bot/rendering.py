@@ -1,0 +1,77 @@
+"""Turning the dialog's plain-text replies into what each platform accepts, and cleaning what users send."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from core.vietnamese import nfc
+
+TELEGRAM_LIMIT = 4096  # characters after entity parsing; counted here in UTF-16 code units to be safe
+ZALO_LIMIT = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+")
+
+
+def clean_text(text: str) -> str:
+    """Make user text safe to store and compare: valid UTF-8, NFC, no control characters or NULs."""
+    # Lone surrogates ("broken Unicode") become U+FFFD instead of crashing the database driver later.
+    valid = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
+    valid = _CONTROL.sub("", valid.replace("\r\n", "\n").replace("\r", "\n"))
+    return nfc(valid).strip()
+
+
+def has_readable_text(text: str) -> bool:
+    """Whether ``text`` holds at least one letter or digit (not only emoji, symbols or replacement marks)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` (UTF-16 units), at paragraph, line, sentence or word ends."""
+    text = text.strip()
+    if not text:
+        return []
+    if _units(text) <= limit:
+        return [text]
+    for separator in ("\n\n", "\n", None, " "):
+        parts = _SENTENCE_END.split(text) if separator is None else text.split(separator)
+        if len(parts) < 2:
+            continue
+        joiner = " " if separator is None else separator
+        pieces: list[str] = []
+        current = ""
+        for part in parts:
+            candidate = f"{current}{joiner}{part}" if current else part
+            if _units(candidate) <= limit:
+                current = candidate
+                continue
+            if current:
+                pieces.append(current)
+            current = part
+        if current:
+            pieces.append(current)
+        if all(_units(piece) <= limit for piece in pieces):
+            return [piece.strip() for piece in pieces if piece.strip()]
+        # Some part is still too long: split those further.
+        return [sub for piece in pieces for sub in split_text(piece, limit)]
+    # One unbroken run of characters: cut it hard.
+    pieces = []
+    current = ""
+    for ch in text:
+        if _units(current + ch) > limit:
+            pieces.append(current)
+            current = ""
+        current += ch
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def telegram_html(text: str) -> str:
+    """Plain text as Telegram HTML: ``<``, ``>`` and ``&`` escaped, nothing else interpreted."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,1 @@
+"""Telegram: python-telegram-bot for polling and sending, our own route for the webhook."""

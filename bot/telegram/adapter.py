@@ -1,0 +1,212 @@
+"""Telegram adapter: turns updates into dialog messages and replies into ``sendMessage`` calls."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections import defaultdict
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from telegram import (
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.dialog import Dialog
+from bot.messages import Incoming, IncomingFile, Reply
+from bot.notifier import DeliveryError
+from bot.rendering import TELEGRAM_LIMIT, split_text, telegram_html
+from bot.telegram.sender import retry_seconds, with_retries
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+CONCURRENT_UPDATES = 16
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard (buttons whose data exceeds 64 bytes are left out)."""
+    rows = [
+        [InlineKeyboardButton(b.label, callback_data=b.data) for b in row if 0 < len(b.data.encode()) <= 64]
+        for row in reply.buttons
+    ]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class TelegramChannel:
+    """A python-telegram-bot ``Application`` fed by polling or by our webhook route, replying through the dialog."""
+
+    def __init__(self, *, settings: Settings, dialog: Dialog) -> None:
+        if not settings.telegram_token:
+            raise ValueError("THIDUA_TELEGRAM_TOKEN is not set")
+        self.settings = settings
+        self.dialog = dialog
+        self.webhook_mode = bool(settings.telegram_webhook_secret)
+        api = settings.telegram_api_url.rstrip("/")
+        builder = (
+            Application.builder()
+            .token(settings.telegram_token)
+            .base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot")
+            .concurrent_updates(CONCURRENT_UPDATES)
+        )
+        if self.webhook_mode:
+            builder = builder.updater(None)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self.application.bot_data["channel"] = self
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        self.application.add_handler(MessageHandler(private, on_message))
+        self.application.add_handler(CallbackQueryHandler(on_callback))
+        self.application.add_error_handler(on_error)
+        # Updates are handled concurrently, but one user's updates in the order they came.
+        self._user_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @property
+    def bot_id(self) -> str:
+        """The bot's numeric id (the token's prefix), which scopes update ids."""
+        return str(self.application.bot.id)
+
+    async def start(self) -> None:
+        """Initialise the bot (``getMe``), start processing, and poll unless a webhook secret is set."""
+        await self.application.initialize()
+        await self.application.start()
+        if not self.webhook_mode and self.application.updater is not None:
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0.5)
+            log.info("Telegram polling started")
+
+    async def stop(self) -> None:
+        """Stop polling and processing; release the HTTP clients."""
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def feed(self, payload: dict[str, Any]) -> None:
+        """Queue one webhook update for processing (raises ``ValueError`` when it is not an update)."""
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError("not a Telegram update") from exc
+        await self.application.update_queue.put(update)
+
+    async def handle(self, incoming: Incoming, chat_id: int) -> None:
+        """Run one message through the dialog (in a worker thread) and send the replies."""
+        async with self._user_locks[incoming.user_id]:
+            replies = await run_in_threadpool(self.dialog.handle, incoming)
+            await self.send_replies(chat_id, replies)
+
+    async def send_replies(self, chat_id: int | str, replies: list[Reply]) -> None:
+        """Send replies in order, split under 4096 characters, the buttons under the last piece."""
+        for reply in replies:
+            pieces = split_text(reply.text, TELEGRAM_LIMIT)
+            for index, piece in enumerate(pieces):
+                markup = keyboard(reply) if index == len(pieces) - 1 else None
+                await with_retries(functools.partial(self._send_piece, chat_id, piece, markup))
+
+    async def _send_piece(self, chat_id: int | str, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+        sent: Message = await self.application.bot.send_message(
+            chat_id=chat_id, text=telegram_html(text), parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+        return sent
+
+    async def send_notice(self, user_id: str, text: str) -> None:
+        """Deliver a queued notice (the private chat id equals the user id)."""
+        try:
+            await self.send_replies(user_id, [Reply(text)])
+        except TelegramError as exc:
+            retry_after = None
+            if hasattr(exc, "retry_after"):
+                retry_after = retry_seconds(exc)  # type: ignore[arg-type]
+            raise DeliveryError(f"Telegram: {type(exc).__name__}", retry_after=retry_after) from exc
+
+    async def download(self, file_id: str, size: int | None) -> bytes | None:
+        """The bytes of a sent file, or None when it is larger than the attachment limit."""
+        limit = self.settings.max_attachment_mb * 1024 * 1024
+        if size is not None and size > limit:
+            return None
+        file = await with_retries(lambda: self.application.bot.get_file(file_id))
+        data = bytes(await with_retries(file.download_as_bytearray))
+        return data if len(data) <= limit else None
+
+
+def _channel(context: ContextTypes.DEFAULT_TYPE) -> TelegramChannel:
+    channel = context.application.bot_data["channel"]
+    assert isinstance(channel, TelegramChannel)
+    return channel
+
+
+async def _files(channel: TelegramChannel, message: Message) -> tuple[IncomingFile, ...]:
+    photo: PhotoSize | None = message.photo[-1] if message.photo else None
+    document: Document | None = message.document
+    if photo is not None:
+        data = await channel.download(photo.file_id, photo.file_size)
+        name = f"anh_{photo.file_unique_id}.jpg"
+        return (IncomingFile(name, "image/jpeg", photo.file_size or len(data or b""), data),)
+    if document is not None:
+        data = await channel.download(document.file_id, document.file_size)
+        name = document.file_name or f"tai_lieu_{document.file_unique_id}"
+        content_type = document.mime_type or "application/octet-stream"
+        return (IncomingFile(name, content_type, document.file_size or len(data or b""), data),)
+    return ()
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hand a private message (text, caption, photo or document) to the dialog."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    channel = _channel(context)
+    files = await _files(channel, message)
+    text = message.text or message.caption or ""
+    incoming = Incoming(
+        channel=CHANNEL,
+        user_id=str(user.id),
+        text=text,
+        files=files,
+        update_key=f"{channel.bot_id}:{update.update_id}",
+        unsupported=not text and not files,
+    )
+    await channel.handle(incoming, message.chat_id)
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hand a pressed inline button to the dialog."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    channel = _channel(context)
+    await with_retries(query.answer)
+    chat_id = query.message.chat.id if query.message is not None else user.id
+    incoming = Incoming(
+        channel=CHANNEL,
+        user_id=str(user.id),
+        callback=query.data or "",
+        update_key=f"{channel.bot_id}:{update.update_id}",
+    )
+    await channel.handle(incoming, chat_id)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log any handler failure with its traceback and apologise to the user."""
+    log.error("Telegram update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                chat_id=update.effective_chat.id,
+                text="Xin lỗi Anh/Chị, hệ thống đang gặp sự cố. Anh/Chị vui lòng thử lại sau ít phút.",
+            )
+        except TelegramError:
+            log.warning("could not send the apology either", exc_info=True)

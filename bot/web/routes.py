@@ -1,0 +1,161 @@
+"""Web chat routes: the page at ``/``, ``POST /api/chat``, attachments, notices, and ``/widget.js``."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from bot.channels import Channels, get_channels
+from bot.messages import Incoming, IncomingFile, Reply
+from bot.notifier import take_web_notices
+from core.db import session_scope
+
+CHANNEL = "web"
+SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,128}$"
+MAX_BODY_BYTES = 256 * 1024  # far above max_message_chars; bigger bodies are refused before parsing
+router = APIRouter(tags=["web chat"])
+ChannelsDep = Annotated[Channels, Depends(get_channels)]
+
+
+class ChatIn(BaseModel):
+    """A message from the web chat page."""
+
+    session: str = Field(pattern=SESSION_PATTERN, description="Random id the page keeps in localStorage.")
+    text: str = Field("", description="What the user typed.")
+    message_id: str | None = Field(None, max_length=128, description="Client id of the message, to drop repeats.")
+    callback: str | None = Field(None, max_length=64, description="Data of a pressed button.")
+
+
+class ButtonOut(BaseModel):
+    """A button under a reply."""
+
+    label: str
+    data: str
+
+
+class MessageOut(BaseModel):
+    """One reply with its buttons."""
+
+    text: str
+    buttons: list[list[ButtonOut]]
+
+
+class ChatOut(BaseModel):
+    """The replies to a message, plus notices waiting for this session."""
+
+    replies: list[str]
+    messages: list[MessageOut]
+    notices: list[str]
+
+
+def _error(status: int, code: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+
+
+def _out(replies: list[Reply], notices: list[str]) -> ChatOut:
+    return ChatOut(
+        replies=[reply.text for reply in replies],
+        messages=[
+            MessageOut(
+                text=reply.text,
+                buttons=[[ButtonOut(label=b.label, data=b.data) for b in row] for row in reply.buttons],
+            )
+            for reply in replies
+        ],
+        notices=notices,
+    )
+
+
+async def _notices(channels: Channels, session_id: str) -> list[str]:
+    def take() -> list[str]:
+        with session_scope(channels.sessions) as session:
+            return take_web_notices(session=session, user_id=session_id)
+
+    return await run_in_threadpool(take)
+
+
+@router.post("/api/chat", response_model=ChatOut, responses={400: {}, 413: {}, 422: {}})
+async def chat(request: Request, channels: ChannelsDep) -> Any:
+    """Send one message (or button press) to the assistant and get its replies."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        return _error(413, "too_large", "Tin nhắn quá dài.")
+    try:
+        # Invalid UTF-8 becomes U+FFFD so the user still gets a reply instead of an error page.
+        payload = json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError:
+        return _error(400, "bad_request", "Nội dung gửi lên không phải JSON hợp lệ.")
+    try:
+        message = ChatIn.model_validate(payload)
+    except ValidationError:
+        return _error(422, "validation_error", "Thiếu mã phiên (session) hợp lệ hoặc nội dung tin nhắn.")
+    incoming = Incoming(
+        channel=CHANNEL,
+        user_id=message.session,
+        text=message.text,
+        callback=message.callback,
+        update_key=f"{message.session}:{message.message_id}" if message.message_id else None,
+    )
+    replies = await run_in_threadpool(channels.dialog.handle, incoming)
+    return _out(replies, await _notices(channels, message.session))
+
+
+@router.post("/api/chat/{session}/attachments", response_model=ChatOut, responses={413: {}, 422: {}})
+async def chat_attachment(
+    session: str,
+    channels: ChannelsDep,
+    file: Annotated[UploadFile, File(description="A photo or document for the initiative form.")],
+    message_id: Annotated[str | None, Form(max_length=128)] = None,
+) -> Any:
+    """Send a file in the initiative form's attachment step."""
+    if not re.match(SESSION_PATTERN, session):
+        return _error(422, "validation_error", "Mã phiên không hợp lệ.")
+    limit = channels.settings.max_attachment_mb * 1024 * 1024
+    data = await file.read(limit + 1)
+    await file.close()
+    sent = IncomingFile(
+        filename=file.filename or "tep",
+        content_type=file.content_type or "application/octet-stream",
+        size=len(data),
+        data=data if len(data) <= limit else None,
+    )
+    incoming = Incoming(
+        channel=CHANNEL,
+        user_id=session,
+        files=(sent,),
+        update_key=f"{session}:{message_id}" if message_id else None,
+    )
+    replies = await run_in_threadpool(channels.dialog.handle, incoming)
+    return _out(replies, await _notices(channels, session))
+
+
+@router.get("/api/chat/{session}/notices", responses={422: {}})
+async def chat_notices(session: str, channels: ChannelsDep) -> Any:
+    """Notices about this session's submissions (status changes, requests for more information)."""
+    if not re.match(SESSION_PATTERN, session):
+        return _error(422, "validation_error", "Mã phiên không hợp lệ.")
+    return {"notices": await _notices(channels, session)}
+
+
+def _static(name: str) -> str:
+    return resources.files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def chat_page() -> HTMLResponse:
+    """The chat page (also shown inside the portal's embed frame)."""
+    return HTMLResponse(_static("index.html"))
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget_script() -> Response:
+    """The one-tag embed script for ward portals."""
+    return Response(_static("widget.js"), media_type="text/javascript; charset=utf-8")
