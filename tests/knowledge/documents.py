@@ -5,6 +5,7 @@ Reused by end-to-end tests: each builder writes one file and returns its path.
 
 from __future__ import annotations
 
+import random
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -83,11 +84,17 @@ def write_text_pdf(path: Path, pages: Sequence[Sequence[str]] = (SAMPLE_TEXT.spl
 
 
 def render_page(
-    lines: Sequence[str] = SAMPLE_TEXT.split("\n"), *, dpi: int = 300, font_pt: float = 13.0, scan_effects: bool = True
+    lines: Sequence[str] = SAMPLE_TEXT.split("\n"),
+    *,
+    dpi: int = 300,
+    font_pt: float = 13.0,
+    scan_effects: bool = True,
+    noise: float = 0.0,
 ) -> Image.Image:
     """Render paragraphs onto a white A4 page image as a scanner would see it (grayscale, ``dpi``).
 
-    With ``scan_effects`` the page is tilted a little and slightly blurred, like a real scan.
+    With ``scan_effects`` the page is tilted a little and slightly blurred, like a real scan; ``noise`` is the share
+    of pixels turned black or white at random (seeded, so a test sees the same page every run).
     """
     page_px = (round(_A4_MM[0] / 25.4 * dpi), round(_A4_MM[1] / 25.4 * dpi))
     page = Image.new("L", page_px, color=255)
@@ -104,6 +111,11 @@ def render_page(
     if scan_effects:
         page = page.rotate(0.4, resample=Image.Resampling.BICUBIC, fillcolor=255, expand=False)
         page = page.filter(ImageFilter.GaussianBlur(radius=0.7))
+    if noise:
+        pixels, rng = page.load(), random.Random(3)
+        assert pixels is not None
+        for _ in range(round(page_px[0] * page_px[1] * noise)):
+            pixels[rng.randrange(page_px[0]), rng.randrange(page_px[1])] = rng.choice((0, 255))
     page.info["dpi"] = (dpi, dpi)
     return page
 
