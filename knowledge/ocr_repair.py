@@ -255,14 +255,14 @@ def _is_fixed(line: str, start: int, end: int, raw: str, heading: bool) -> bool:
         return True
     before = line[start - 1] if start > 0 else " "
     after = line[end] if end < len(line) else " "
-    if "/" in (before, after):
-        return True
     letters = [ch for ch in raw if ch.isalpha()]
     all_caps = bool(letters) and all(ch.isupper() and ch.isascii() for ch in letters)
+    if "/" in (before, after) and (all_caps or len(letters) <= 2):
+        return True  # a code ("KH-UBND", "57-NQ/TW") or an abbreviation ("d/c", "th/hiện")
     if "-" in (before, after) and all_caps:
         return True
-    if all_caps and len(letters) >= 2 and not heading:
-        return True
+    if all_caps and len(letters) >= 2 and not heading and not is_syllable_shape(raw.lower()):
+        return True  # an acronym ("UBND", "TDP"); "PHUONG" or "SO" in a mixed line is a word in capitals
     if _ROMAN.match(raw) and after in ".)":
         return True
     return len(raw) == 1 and raw.isalpha() and after == ")"
