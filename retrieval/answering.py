@@ -14,8 +14,8 @@ from knowledge.passages import Fact, Passage, PlanMeta
 from retrieval.compose import Unit, block, decline, has_date, has_number, select_quote, split_units, unit_score
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.generator import AnswerGenerator
-from retrieval.lexical import LexicalIndex, char_trigrams, features, syllables
-from retrieval.query import STOPWORDS, ParsedQuery, parse_query
+from retrieval.lexical import LexicalIndex, char_trigrams, features, pairs, syllables
+from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, parse_query
 from retrieval.scoping import LocalityResolver
 from retrieval.vectorstore import PassageIndex, StoredPassage
 
@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 CANDIDATES = 30  # passages taken from each search before fusion
 MAX_SOURCES = 5
 MIN_SUPPORT = 0.3  # below this share of the question's content found in the evidence, the plans do not say
+MIN_COMPOUNDS = 0.45  # below this share of the question's two-word terms …
+CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its content
 MAX_BLOCKS = 5
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
@@ -60,14 +62,29 @@ class _Entry:
     units: list[Unit]
     words: frozenset[str]
     pairs: frozenset[str]
+    section_words: frozenset[str]
     facts: list[Fact]
 
 
 @dataclass(frozen=True)
 class _Candidate:
     row: int
-    fused: float
-    support: float
+    fused: float  # reciprocal-rank fusion of the lexical and dense rankings
+    support: float  # share of the question's content the passage holds
+    section: float  # share of the question's content its section titles hold
+    unit: float  # share of the question's content its best sentence holds
+    compounds: float  # share of the question's two-word terms ("giấy phép", "tham quan") the passage holds
+    score: float  # what the evidence is ranked by
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The question's searchable words: content words, content pairs and plan words its phrases map to."""
+
+    content: tuple[str, ...]
+    pairs: tuple[str, ...]
+    expansion: tuple[str, ...]
+    compounds: tuple[str, ...]  # adjacent content-word pairs: the question's multi-syllable terms
 
 
 class Answerer:
@@ -108,6 +125,7 @@ class Answerer:
                     words=frozenset(tokens) | frozenset(section_tokens),
                     pairs=frozenset(f"{a} {b}" for a, b in pairwise(tokens))
                     | frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
+                    section_words=frozenset(section_tokens),
                     facts=by_passage.get(p.id, []),
                 )
             )
@@ -135,42 +153,46 @@ class Answerer:
         if not docs and locality:
             docs = self._resolver.documents_named(locality)
         named_words = {w for phrase in phrases for w in phrase.split()}
-        content = [t for t in query.content if t not in named_words]
-        pairs = _content_pairs(query.tokens, named_words)
-        candidates = self._search(query, content, pairs, docs or None)
+        terms = _Terms(
+            content=tuple(t for t in query.content if t not in named_words),
+            pairs=tuple(_content_pairs(query.tokens, named_words)),
+            expansion=tuple(t for t in query.expansion if t not in query.content),
+            compounds=tuple(_compounds(query, named_words)),
+        )
+        candidates = self._search(query, terms, docs or None)
         if not candidates:
             return self._declined(question, docs)
         if not docs and (query.asks_which_plans or self._plans_differ(candidates)):
-            return self._per_plan(question, query, content, pairs, candidates)
+            return self._per_plan(question, query, terms, candidates)
         best = candidates[0]
-        if not self._answers(best, query, content):
+        if not self._answers(best, query, terms):
             return self._declined(question, docs)
         entry = self._entries[best.row]
-        quote = self._quote(entry, query, content, pairs)
+        quote = self._quote(entry, query, terms)
         meta = entry.stored.meta
         text = block(meta, entry.stored.passage, quote)
         sources = [self._source(c) for c in candidates[:MAX_SOURCES]]
         text = self._generated(question, [self._entries[c.row] for c in candidates[:3]], text)
         return Answer(question, text, True, sources, [meta.locality])
 
-    def _search(
-        self, query: ParsedQuery, content: Sequence[str], pairs: Sequence[str], docs: list[str] | None
-    ) -> list[_Candidate]:
+    def _search(self, query: ParsedQuery, terms: _Terms, docs: list[str] | None) -> list[_Candidate]:
         if not self._entries:
             return []
         qfeatures: Counter[str] = Counter()
-        qfeatures.update("w:" + t for t in set(content))
-        qfeatures.update("p:" + p for p in set(pairs))
-        qfeatures.update("s:" + t for t in set(content))
-        qfeatures.update("c:" + g for g in set(char_trigrams(content)))
+        qfeatures.update("w:" + t for t in set(terms.content))
+        qfeatures.update("p:" + p for p in set(terms.pairs))
+        qfeatures.update("s:" + t for t in set(terms.content))
+        qfeatures.update("c:" + g for g in set(char_trigrams(terms.content)))
+        qfeatures.update("w:" + t for t in set(terms.expansion))
+        qfeatures.update("p:" + p for p in pairs(list(terms.expansion)))
         scores = self._lexical.scores(qfeatures)
         if docs is not None:
-            mask = np.full(len(scores), -1.0, dtype=np.float32)
+            allowed = np.zeros(len(scores), dtype=bool)
             for doc in docs:
                 rows = self._doc_rows.get(doc)
                 if rows is not None:
-                    mask[rows] = 0.0
-            scores = np.where(mask < 0, -1.0, scores).astype(np.float32)
+                    allowed[rows] = True
+            scores = np.where(allowed, scores, -1.0).astype(np.float32)
         order = np.argsort(-scores)[:CANDIDATES]
         lexical_ids = [self._entries[i].stored.passage.id for i in order if scores[i] > 0]
         try:
@@ -180,77 +202,90 @@ class Answerer:
             dense = []
         dense_ids = [pid for pid, _ in dense if pid in self._row_of]
         fused = reciprocal_rank_fusion([lexical_ids, dense_ids], [LEXICAL_WEIGHT, DENSE_WEIGHT])
-        candidates = []
-        for pid, score in fused.items():
-            row = self._row_of[pid]
-            support = self._support(self._entries[row], content, pairs)
-            candidates.append(_Candidate(row, score, support))
-        top = max((c.fused for c in candidates), default=1.0) or 1.0
-        candidates.sort(key=lambda c: c.fused / top + 0.5 * c.support, reverse=True)
+        top = max(fused.values(), default=1.0) or 1.0
+        candidates = [self._candidate(self._row_of[pid], score / top, query, terms) for pid, score in fused.items()]
+        candidates.sort(key=lambda c: c.score, reverse=True)
         return candidates
 
-    def _support(self, entry: _Entry, content: Sequence[str], pairs: Sequence[str]) -> float:
-        """The idf-weighted share of the question's content words and word pairs that the passage holds."""
+    def _candidate(self, row: int, fused: float, query: ParsedQuery, terms: _Terms) -> _Candidate:
+        entry = self._entries[row]
         idf = self._lexical.idf
-        words = set(content)
-        total_w = sum(idf("w:" + t) for t in words)
+        words = set(terms.content)
+        total_w = sum(idf("w:" + t) for t in words) or 1.0
         have_w = sum(idf("w:" + t) for t in words if t in entry.words)
-        wanted_pairs = set(pairs)
+        have_x = sum(idf("w:" + t) for t in set(terms.expansion) if t in entry.words)
+        wanted_pairs = set(terms.pairs)
         total_p = sum(idf("p:" + p) for p in wanted_pairs)
         have_p = sum(idf("p:" + p) for p in wanted_pairs if p in entry.pairs)
-        word_share = have_w / total_w if total_w else 0.0
+        word_share = min(1.0, (have_w + 0.5 * have_x) / total_w)
         pair_share = have_p / total_p if total_p else word_share
-        return 0.6 * word_share + 0.4 * pair_share
+        support = 0.6 * word_share + 0.4 * pair_share
+        section = sum(idf("w:" + t) for t in words if t in entry.section_words) / total_w
+        best_unit = max((self._unit_score(u, query, terms) for u in entry.units), default=0.0)
+        unit = min(1.0, best_unit / (total_w + 1.4 * total_p or 1.0))
+        score = 0.6 * fused + support + 0.4 * section + 0.8 * unit
+        held = [c for c in terms.compounds if c in entry.pairs or _synonym_held(c, entry.words)]
+        compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
+        return _Candidate(row, fused, support, section, unit, compounds, score)
 
-    def _answers(self, candidate: _Candidate, query: ParsedQuery, content: Sequence[str]) -> bool:
+    def _unit_score(self, unit: Unit, query: ParsedQuery, terms: _Terms) -> float:
+        return unit_score(
+            unit,
+            terms.content,
+            terms.pairs,
+            self._lexical.idf,
+            wants_date=query.wants_date,
+            wants_number=query.wants_number,
+            extra=terms.expansion,
+        )
+
+    def _answers(self, candidate: _Candidate, query: ParsedQuery, terms: _Terms) -> bool:
         """Tell whether the best evidence covers the question's subject and holds the kind of answer asked for."""
         entry = self._entries[candidate.row]
-        folded = " ".join(u.folded for u in entry.units)
-        if query.wants_date and not has_date(folded):
+        ranked = sorted(entry.units, key=lambda u: self._unit_score(u, query, terms), reverse=True)[:2]
+        best = " ".join(u.folded for u in ranked)
+        if query.wants_date and not has_date(best):
             return False
-        if query.wants_number and not has_number(folded):
+        if query.wants_number and not has_number(best):
             return False
-        if not content:
+        if not terms.content:
             return True
-        return candidate.support >= MIN_SUPPORT
+        if candidate.support < MIN_SUPPORT:
+            return False
+        # the question's own terms mostly absent: the passage only shares loose words with it
+        return not (candidate.compounds < MIN_COMPOUNDS and candidate.support < CLEAR_SUPPORT)
 
     def _plans_differ(self, candidates: list[_Candidate]) -> bool:
         """Tell whether several plans answer about equally well, so each plan's answer should be given."""
         best_by_doc: dict[str, _Candidate] = {}
         for c in candidates:
-            doc = self._entries[c.row].stored.passage.document
-            best_by_doc.setdefault(doc, c)
+            best_by_doc.setdefault(self._entries[c.row].stored.passage.document, c)
         if len(best_by_doc) < 2:
             return False
-        top = candidates[0].support
-        strong = [c for c in best_by_doc.values() if c.support >= MIN_SUPPORT and c.support >= 0.85 * top]
+        top = candidates[0].score
+        strong = [c for c in best_by_doc.values() if c.support >= MIN_SUPPORT and c.score >= 0.85 * top]
         return len(strong) >= 2
 
-    def _per_plan(
-        self,
-        question: str,
-        query: ParsedQuery,
-        content: Sequence[str],
-        pairs: Sequence[str],
-        candidates: list[_Candidate],
-    ) -> Answer:
+    def _per_plan(self, question: str, query: ParsedQuery, terms: _Terms, candidates: list[_Candidate]) -> Answer:
         best_by_doc: dict[str, _Candidate] = {}
         for c in candidates:
-            doc = self._entries[c.row].stored.passage.document
-            if doc not in best_by_doc or c.support > best_by_doc[doc].support:
-                best_by_doc[doc] = c
-        top = max(c.support for c in best_by_doc.values())
-        chosen = [c for c in best_by_doc.values() if c.support >= MIN_SUPPORT and c.support >= 0.7 * top]
+            best_by_doc.setdefault(self._entries[c.row].stored.passage.document, c)
+        top = max(c.score for c in best_by_doc.values())
+        chosen = [
+            c
+            for c in best_by_doc.values()
+            if c.support >= MIN_SUPPORT and c.score >= 0.7 * top and self._answers(c, query, terms)
+        ]
         if not chosen:
             return self._declined(question, [])
-        chosen.sort(key=lambda c: (-c.support, self._entries[c.row].stored.passage.document))
+        chosen.sort(key=lambda c: -c.score)
         chosen = chosen[:MAX_BLOCKS]
         blocks = []
         for c in chosen:
             entry = self._entries[c.row]
-            blocks.append(block(entry.stored.meta, entry.stored.passage, self._quote(entry, query, content, pairs)))
+            blocks.append(block(entry.stored.meta, entry.stored.passage, self._quote(entry, query, terms)))
         names = ", ".join(self._entries[c.row].stored.meta.issuer for c in chosen)
-        intro = f"Nội dung này có trong {len(chosen)} kế hoạch ({names}):" if len(chosen) > 1 else ""
+        intro = f"Nội dung này có trong {len(chosen)} kế hoạch: {names}." if len(chosen) > 1 else ""
         text = "\n\n".join(([intro] if intro else []) + blocks)
         sources = [self._source(c) for c in chosen]
         rest = [c for c in candidates if c not in chosen][: max(0, MAX_SOURCES - len(sources))]
@@ -259,13 +294,8 @@ class Answerer:
         text = self._generated(question, [self._entries[c.row] for c in chosen], text)
         return Answer(question, text, True, sources, localities)
 
-    def _quote(self, entry: _Entry, query: ParsedQuery, content: Sequence[str], pairs: Sequence[str]) -> str:
-        scores = [
-            unit_score(
-                u, content, pairs, self._lexical.idf, wants_date=query.wants_date, wants_number=query.wants_number
-            )
-            for u in entry.units
-        ]
+    def _quote(self, entry: _Entry, query: ParsedQuery, terms: _Terms) -> str:
+        scores = [self._unit_score(u, query, terms) for u in entry.units]
         quote = select_quote(entry.units, scores, whole=query.wants_list)
         return quote or entry.stored.passage.text
 
@@ -278,7 +308,7 @@ class Answerer:
             title=m.title,
             section=p.section,
             text=p.text,
-            score=round(float(candidate.fused), 6),
+            score=round(float(candidate.score), 4),
             number=m.number,
             issuer=m.issuer,
             passage_id=p.id,
@@ -296,6 +326,19 @@ class Answerer:
         except Exception:  # any failure or timeout falls back to the extractive answer
             logger.warning("answer generator failed; answering extractively", exc_info=True)
             return draft
+
+
+def _compounds(query: ParsedQuery, named_words: set[str]) -> list[str]:
+    """Adjacent pairs of content words in the question, e.g. "giay phep", "tham quan"."""
+    content = set(query.content) - named_words
+    words = folded_words_plain(query.text)
+    return [f"{a} {b}" for a, b in pairwise(words) if a in content and b in content]
+
+
+def _synonym_held(compound: str, words: frozenset[str]) -> bool:
+    """Tell whether a passage holds the plan wording a question phrase maps to (e.g. "ưu tiên" → "tập trung")."""
+    plan_words = EXPANSIONS.get(compound)
+    return plan_words is not None and all(w in words for w in plan_words.split())
 
 
 def _content_pairs(tokens: Sequence[str], named_words: set[str]) -> list[str]:

@@ -87,9 +87,11 @@ def unit_score(
     *,
     wants_date: bool,
     wants_number: bool,
+    extra: Sequence[str] = (),
 ) -> float:
     """How much of the question a unit answers: idf-weighted words and pairs found, plus the answer kind."""
     score = sum(idf("w:" + t) for t in set(content) if t in unit.words)
+    score += sum(0.5 * idf("w:" + t) for t in set(extra) if t in unit.words)
     score += sum(1.4 * idf("p:" + p) for p in set(pairs) if p in unit.pairs)
     if wants_date and has_date(unit.folded):
         score *= 1.5

@@ -147,6 +147,36 @@ _WHICH_PLANS_Q = re.compile(
 )
 
 
+# How people ask vs how plans write: a question phrase (folded) → plan words (folded) that answer it.
+EXPANSIONS: dict[str, str] = {
+    "gui toi": "noi nhan",
+    "gui den": "noi nhan",
+    "gui cho": "noi nhan",
+    "ai nhan": "noi nhan",
+    "uu tien": "tap trung",
+    "han chot": "truoc ngay",
+    "han nop": "truoc ngay",
+    "thoi han": "truoc ngay dinh ky",
+    "khi nao": "truoc ngay dinh ky",
+    "kenh": "phuong tien thong tin bao chi cong thong tin",
+    "phu trach": "chu tri tham muu",
+    "chiu trach nhiem": "chu tri tham muu",
+    "dau moi": "co quan thuong truc",
+    "thuong truc": "co quan thuong truc",
+    "co so phap ly": "can cu",
+    "can cu": "thuc hien",
+    "dua tren": "can cu thuc hien",
+    "muc tieu": "muc dich phan dau",
+    "bao gio": "thoi gian giai doan",
+    "bao lau": "thoi gian giai doan",
+    "ai duoc khen": "khen thuong tap the ca nhan",
+    "phan thuong": "khen thuong hinh thuc",
+    "danh hieu": "khen thuong hinh thuc",
+    "phan anh": "vuong mac",
+    "gap kho khan": "vuong mac",
+}
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """A question made searchable: shorthand expanded, diacritics restored, and what kind of answer it wants."""
@@ -160,6 +190,7 @@ class ParsedQuery:
     wants_number: bool
     wants_list: bool
     asks_which_plans: bool
+    expansion: tuple[str, ...] = ()  # folded plan words that answer phrases of the question
 
 
 def expand_shorthand(text: str) -> str:
@@ -230,6 +261,9 @@ def parse_query(question: str) -> ParsedQuery:
         wants_number=bool(_NUMBER_Q.search(spaced)),
         wants_list=bool(_LIST_Q.search(spaced)),
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
+        expansion=tuple(
+            word for phrase, words in EXPANSIONS.items() if f" {phrase} " in spaced for word in words.split()
+        ),
     )
 
 
