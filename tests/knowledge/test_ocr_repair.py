@@ -14,6 +14,7 @@ from knowledge.ocr_repair import PLANS_DIR, Repairer, default_repairer, restore_
 from knowledge.restore_accuracy import group_accuracy, load_gold, matched_words
 
 GOLD = Path(__file__).resolve().parents[1] / "data" / "restore" / "gold.jsonl"
+HOLDOUT = GOLD.with_name("holdout.jsonl")
 CLEAN_PLAN = PLANS_DIR / "002_04368527553e5a8d.txt"
 
 
@@ -132,18 +133,19 @@ def test_word_alignment_metric() -> None:
     assert matched_words("a b c d", "a b d") == (3, 4)
 
 
-def test_gold_lines_match_the_plans() -> None:
+def test_gold_sets_match_the_plans() -> None:
     gold = load_gold(GOLD)
     assert len({g.plan for g in gold}) == 4
     for group in ("in_corpus", "not_in_corpus"):
         assert sum(g.group == group for g in gold) >= 25
-    for item in gold:
+    for item in gold + load_gold(HOLDOUT):
         lines = (PLANS_DIR / item.plan).read_text(encoding="utf-8").split("\n")
         assert lines[item.line - 1] == item.ocr
 
 
-def test_gold_accuracy_meets_targets(repairer: Repairer) -> None:
-    gold = load_gold(GOLD)
+@pytest.mark.parametrize("path", [GOLD, HOLDOUT], ids=["gold", "holdout"])
+def test_gold_accuracy_meets_targets(repairer: Repairer, path: Path) -> None:
+    gold = load_gold(path)
     raw = group_accuracy(gold, lambda text: text)
     repaired = group_accuracy(gold, repairer.repair)
     assert raw["in_corpus"] < 0.3 and raw["not_in_corpus"] < 0.3
