@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -115,14 +116,21 @@ def content_hash(data: bytes, meta: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=16)
+def _repaired(text: str) -> str:
+    # Repair is the costly step of ingest (seconds per OCR plan); a re-ingest of the same text reuses it.
+    from knowledge.ocr_repair import default_repairer
+
+    return default_repairer().repair(text)
+
+
 def prepare_plan(name: str, text: str, meta: PlanMeta, *, ocr: bool) -> tuple[list[Passage], list[Fact]]:
     """Repair (when OCR), structure, chunk and extract facts from a plan's text."""
     from knowledge.chunking import chunk_plan
     from knowledge.facts import extract_facts
-    from knowledge.ocr_repair import default_repairer
 
     original = nfc(text).replace("\r\n", "\n").replace("\r", "\n")
-    repaired = default_repairer().repair(original) if ocr else original
+    repaired = _repaired(original) if ocr else original
     passages = chunk_plan(name, original, repaired)
     facts = extract_facts(meta, passages)
     return passages, facts
