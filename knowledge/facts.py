@@ -23,8 +23,8 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.;!?])\s+(?=\S)")
 
 # --- deadlines ---------------------------------------------------------------------------------------------------
 _DEADLINE = re.compile(
-    r"(?:tr\S{1,3}c|ch\S{1,2}m\s+nh\S{1,2}t|h\S{1,2}n)\s+(?:ng\S{1,2}y\s*)?"
-    r"(\d{1,2})\s*(?:/|\s+th\S{1,3}ng\s+)\s*(\d{1,2})(?!\s*/\s*\d|\d)"
+    r"\b(?:tr\S{1,3}c|ch\S{1,2}m\s+nh\S{1,2}t|h\S{1,2}n)\s+(?:ng\S{1,2}y\s*)?"
+    r"(\d{1,2})\s*(?:/|\s+th\S{1,3}ng\s+)\s*(\d{1,2})(?:\s*(?:/|\s+n\S{1,2}m\s+)\s*(\d{4}))?(?!\d)"
 )
 _EVERY_YEAR = re.compile(r"h\S{1,2}ng\s+n\S{1,2}m")
 _PERIODIC = re.compile(r"[dp]\S{1,2}nh\s+k\S{0,2}\b")  # "định kỳ", read "pinh ky" when Đ is taken for P
@@ -170,9 +170,10 @@ def _deadline_facts(passage: Passage, sentence: str) -> list[Fact]:
     folded = fold(sentence)
     facts = []
     for match in _DEADLINE.finditer(folded):
-        day, month = int(match.group(1)), int(match.group(2))
+        day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
         if 1 <= day <= 31 and 1 <= month <= 12:
-            facts.append(_fact(passage, "deadline", f"{day}/{month}", sentence))
+            value = f"{day}/{month}/{year}" if year else f"{day}/{month}"
+            facts.append(_fact(passage, "deadline", value, sentence))
     if not facts and _PERIODIC.search(folded) and _EVERY_YEAR.search(folded) and _REPORT.search(folded):
         facts.append(_fact(passage, "deadline", "định kỳ hằng năm", sentence))
     return facts

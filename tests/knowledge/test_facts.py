@@ -11,7 +11,7 @@ from core.vietnamese import fold
 from knowledge.chunking import chunk_plan
 from knowledge.facts import award_forms, award_value, body_name, extract_facts
 from knowledge.metadata import load_meta
-from knowledge.passages import Fact
+from knowledge.passages import Fact, Passage, PlanMeta
 
 PLANS = Path(__file__).resolve().parents[2] / "knowledge" / "plans"
 PREFIXES = ["000", "001", "002", "003", "004"]
@@ -204,3 +204,20 @@ def test_body_name(heading: str, body: str | None) -> None:
 def test_signature_block_gives_no_facts() -> None:
     for prefix in PREFIXES:
         assert all(fact.section_path[0] != "Nơi nhận" for fact in facts(prefix))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("Định kỳ trước ngày 15/12 hằng năm báo cáo về Sở.", "15/12"),
+        ("Gửi hồ sơ chậm nhất ngày 30 tháng 11 năm 2026 về Phòng Nội vụ.", "30/11/2026"),
+        ("Hoàn thành trước ngày 05/01/2026.", "5/1/2026"),
+        ("Pinh ky trudc ngay 10/12 hing nim béo céo.", "10/12"),
+        ("Căn cứ Nghị quyết số 57-NQ/TW ngày 22/12/2024 của Bộ Chính trị.", None),
+    ],
+)
+def test_deadline_sentences(sentence: str, value: str | None) -> None:
+    passage = Passage("x.txt:0", "x.txt", 0, ("IV. Tổ chức thực hiện",), f"- {sentence}", sentence, 0, 1)
+    meta = PlanMeta("x.txt", "", "", "", "", "", "")
+    found = [fact.value for fact in extract_facts(meta, [passage]) if fact.kind == "deadline"]
+    assert found == ([value] if value else [])
