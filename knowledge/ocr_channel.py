@@ -147,17 +147,17 @@ def substitution_cost(true: str, seen: str, initial: bool) -> float:
             if marked is not None:
                 best = min(best, marked)
             if seen == "i" and true in _A_MARKED:
-                best = min(best, 0.5)
+                best = min(best, 1.8)
             if seen in "ti" and true in _U_HORN:
-                best = min(best, 0.6)
+                best = min(best, 1.8)
             if seen == "w" and true in _O_HORN:
-                best = min(best, 0.6)
+                best = min(best, 1.8)
             if seen == "a" and base == "o":
-                best = min(best, 0.7)
+                best = min(best, 1.8)
         if seen == "1" and base == "i":
-            best = min(best, 0.4)
+            best = min(best, 1.8)
         if _is_vowel(seen) or seen in "é6":
-            best = min(best, 1.2)
+            best = min(best, 1.8)
     elif true == "l":
         if seen == "1":
             best = 0.2
@@ -241,11 +241,14 @@ def skeleton_keys(token: str) -> set[str]:
         if count >= _MAX_KEYS:
             break
         keys.add(skeleton("".join(combination).replace("V", "a")))
-    # A token with no vowel left lost it to the scan ("ngh" for "nghệ", "s" for "số", "cp" for "cấp").
+    # A token with no vowel left lost it to the scan ("ngh" for "nghệ", "s" for "số") or read it as a
+    # consonant ("tng" for "ứng").
     for key in list(keys):
         if "V" not in key:
-            for cut in range(1, len(key) + 1):
+            for cut in range(len(key) + 1):
                 keys.add(key[:cut] + "V" + key[cut:])
+            if len(key) >= 3:
+                keys.add("V" + key[1:])
     return keys
 
 

@@ -241,9 +241,9 @@ def _lm_key(word: str) -> str:
 def _match_case(original: str, word: str) -> str:
     if word == original.lower():
         return original
-    cased = [ch for ch in original if ch.isalpha() or ch == "$"]
-    if len(cased) >= 2 and all(ch.isupper() or ch == "$" for ch in cased if ch.isalpha()) and original.isupper():
-        return word.upper()
+    upper = sum(ch.isupper() for ch in original)
+    if upper >= 2 and upper > sum(ch.islower() for ch in original):
+        return word.upper()  # "KE", "PiCH" (a capital word with one misread letter)
     if original[0].isupper() or original[0] == "$":
         return word[:1].upper() + word[1:]
     return word
