@@ -53,9 +53,10 @@ class _RuntimeAnswerer:
 
 @asynccontextmanager
 async def run_channels(
-    runtime: BotRuntime, app: FastAPI | None = None, *, notice_interval: float = NOTICE_INTERVAL_SECONDS
+    runtime: BotRuntime, app: FastAPI | None = None, *, notice_interval: float | None = None
 ) -> AsyncIterator[Channels]:
     """Run the dialog and every configured channel while the app runs; sets ``app.state.channels``."""
+    notice_interval = NOTICE_INTERVAL_SECONDS if notice_interval is None else notice_interval
     settings = runtime.settings
     answerer: QuestionAnswerer = _RuntimeAnswerer(runtime)
     dialog = Dialog(sessions=runtime.sessions, answerer=answerer, settings=settings)

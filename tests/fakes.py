@@ -93,6 +93,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: bytes
+    status: int = 0  # what the fake answered
 
     def json(self) -> _Any:
         """The body parsed as JSON."""
@@ -149,11 +150,10 @@ class FakePlatform:
                     result = override(recorded)
                     if result is not None:
                         break
-                status, headers, payload = result if result is not None else platform.respond(recorded) or (
-                    404,
-                    {},
-                    b"{}",
-                )
+                if result is None:
+                    result = platform.respond(recorded) or (404, {}, b"{}")
+                status, headers, payload = result
+                recorded.status = status
                 self.send_response(status)
                 for key, value in {"Content-Type": "application/json", **headers}.items():
                     self.send_header(key, value)
@@ -161,8 +161,8 @@ class FakePlatform:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = _serve  # noqa: N815
-            do_POST = _serve  # noqa: N815
+            do_GET = _serve
+            do_POST = _serve
 
         self.lock = _threading.Lock()
         self.server = _Server(("127.0.0.1", 0), Handler)
@@ -187,9 +187,7 @@ class FakePlatform:
         with self.lock:
             return [r for r in self.requests if predicate(r)]
 
-    def wait_for(
-        self, predicate: _Callable[[Recorded], bool], count: int = 1, timeout: float = 10.0
-    ) -> list[Recorded]:
+    def wait_for(self, predicate: _Callable[[Recorded], bool], count: int = 1, timeout: float = 10.0) -> list[Recorded]:
         """Wait until ``count`` matching requests arrived; fail the test otherwise."""
         deadline = _time.monotonic() + timeout
         while _time.monotonic() < deadline:
@@ -198,3 +196,49 @@ class FakePlatform:
                 return found
             _time.sleep(0.02)
         raise AssertionError(f"expected {count} matching requests, got {len(self.matching(predicate))}")
+
+
+TELEGRAM_BOT_ID = 7000001
+
+
+class FakeTelegram(FakePlatform):
+    """The Bot API methods the bot uses; ``files`` maps a file_path to its bytes, ``updates`` feeds polling."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.updates: list[dict[str, _Any]] = []
+        self._next_message_id = 1
+        super().__init__(respond=self._respond)
+
+    def _respond(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
+        if request.path.startswith("/file/bot"):
+            file_path = request.path.split("/", 3)[3]
+            data = self.files.get(file_path)
+            return (200, {"Content-Type": "application/octet-stream"}, data) if data is not None else (404, {}, b"")
+        method = request.path.rsplit("/", 1)[-1]
+        result: _Any = True
+        if method == "getMe":
+            result = {"id": TELEGRAM_BOT_ID, "is_bot": True, "first_name": "Trợ lý thi đua", "username": "thidua_bot"}
+        elif method == "sendMessage":
+            fields = request.form()
+            self._next_message_id += 1
+            result = {
+                "message_id": self._next_message_id,
+                "date": 1_700_000_000,
+                "chat": {"id": int(fields["chat_id"]), "type": "private"},
+                "text": fields.get("text", ""),
+            }
+        elif method == "getFile":
+            file_id = request.form()["file_id"]
+            path = f"documents/{file_id}"
+            result = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files.get(path, b""))}
+            result["file_path"] = path
+        elif method == "getUpdates":
+            with self.lock:
+                result, self.updates = list(self.updates), []
+        return 200, {}, _json.dumps({"ok": True, "result": result}).encode()
+
+    def sent(self, chat_id: int | None = None) -> list[dict[str, str]]:
+        """Fields of every sendMessage so far (to ``chat_id`` if given)."""
+        messages = [r.form() for r in self.matching(lambda r: r.path.endswith("/sendMessage") and r.status == 200)]
+        return [m for m in messages if chat_id is None or m.get("chat_id") == str(chat_id)]
