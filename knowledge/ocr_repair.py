@@ -30,6 +30,7 @@ _CLEAN_WORD = re.compile(r"[0-9a-zà-ỹđ]+")
 _ROMAN = re.compile(r"^[IVX]{1,4}$|^I1$")
 _MARKED = re.compile(r"[à-ỹđ]")  # lower-case NFC letters with a Vietnamese mark
 _NUMBER = "<num>"
+_MARKER_GLYPHS = {"¢": "c"}
 _MAX_CANDIDATES = 12
 _BEAM = 5.0  # nats
 _IDENTITY_COST = 2.0  # keeping a token that is no known syllable
@@ -158,6 +159,8 @@ class Repairer:
             lowered = raw.lower()
             if clean_line or _is_fixed(line, match.start(), match.end(), raw, heading):
                 options = [(lowered, 0.0)]
+            elif lowered in _MARKER_GLYPHS and line[match.end() : match.end() + 1] == ")":
+                options = [(_MARKER_GLYPHS[lowered], 0.0)]  # "¢)" is the list marker "c)"
             else:
                 options = self._ocr_options(lowered)
             yield _Token(index, match.start(), match.end(), raw, options)
@@ -244,6 +247,8 @@ def _match_case(original: str, word: str) -> str:
     upper = sum(ch.isupper() for ch in original)
     if upper >= 2 and upper > sum(ch.islower() for ch in original):
         return word.upper()  # "KE", "PiCH" (a capital word with one misread letter)
+    if original[0] == "I" and not word.startswith("i"):
+        return word  # a capital I is the scan's reading of "l" ("Iy" → "lý"), not a capital
     if original[0].isupper() or original[0] == "$":
         return word[:1].upper() + word[1:]
     return word
@@ -257,7 +262,7 @@ def _is_fixed(line: str, start: int, end: int, raw: str, heading: bool) -> bool:
     after = line[end] if end < len(line) else " "
     letters = [ch for ch in raw if ch.isalpha()]
     all_caps = bool(letters) and all(ch.isupper() and ch.isascii() for ch in letters)
-    if "/" in (before, after) and (all_caps or len(letters) <= 2):
+    if "/" in (before, after) and (any(ch.isupper() for ch in letters) or len(letters) <= 2):
         return True  # a code ("KH-UBND", "57-NQ/TW") or an abbreviation ("d/c", "th/hiện")
     if "-" in (before, after) and all_caps:
         return True
