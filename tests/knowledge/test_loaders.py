@@ -477,3 +477,49 @@ def test_decompression_bombs_are_refused(monkeypatch: pytest.MonkeyPatch) -> Non
     buffer = io.BytesIO()
     Image.new("L", (100, 100), 255).save(buffer, format="PNG")
     expect_error(ErrorCode.TOO_LARGE, "bom.png", buffer.getvalue())
+
+
+# --- robustness -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def valid_documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """One valid file of each kind, to damage byte by byte."""
+    folder = tmp_path_factory.mktemp("valid")
+    png = io.BytesIO()
+    render_page(dpi=50, scan_effects=False).save(png, format="PNG")
+    return {
+        ".docx": write_docx(folder / "a.docx", table_rows=[["Ô một", "Ô hai"]]).read_bytes(),
+        ".pdf": write_text_pdf(folder / "a.pdf").read_bytes(),
+        ".png": png.getvalue(),
+        ".txt": SAMPLE_TEXT.encode(),
+    }
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pdf", ".png", ".txt"])
+def test_damaged_files_give_a_thidua_error_or_text_never_a_crash(
+    monkeypatch: pytest.MonkeyPatch, valid_documents: dict[str, bytes], suffix: str
+) -> None:
+    import random
+
+    # Rasterising and OCR of every damaged page would take minutes; what is tested here is the parsing.
+    monkeypatch.setattr(ocr_engine, "ocr_image", lambda _image: "chữ nhận dạng")
+    monkeypatch.setattr(ocr_engine, "rasterise_pdf_page", lambda *_args, **_kwargs: Image.new("L", (10, 10), 255))
+    rng = random.Random(suffix)
+    original = valid_documents[suffix]
+    outcomes: set[str] = set()
+    for _ in range(40):
+        data = bytearray(original)
+        for _ in range(rng.choice((1, 4, 32))):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(1, len(data))]
+        try:
+            loaded = load_bytes(f"hong{suffix}", bytes(data))
+        except ThiduaError as error:
+            assert error.detail
+            outcomes.add(error.code.value)
+        else:
+            assert loaded.text.strip() and loaded.text == nfc(loaded.text)
+            outcomes.add("loaded")
+    assert outcomes == {"loaded", ErrorCode.UNREADABLE_DOCUMENT.value}, outcomes
