@@ -232,7 +232,11 @@ def _candidate(lines: list[str], index: int, numbering: _Numbering, previous: st
     if not stripped:
         return None
     roman = _ROMAN_HEADING.match(stripped)
-    if roman and any(ch in "IVX|" for ch in roman.group(1)) and _upper_ratio(roman.group(2)) >= 0.75:
+    if (
+        roman
+        and any(ch in "IVX|" for ch in roman.group(1))
+        and _is_part_title(roman.group(1), roman.group(2), numbering)
+    ):
         value = roman_value(roman.group(1))
         if value is None or not numbering.part < value <= numbering.part + 2:
             value = numbering.part + 1  # damaged beyond reading: the numbering tells which part this is
@@ -268,6 +272,14 @@ def _candidate(lines: list[str], index: int, numbering: _Numbering, previous: st
     if _is_label(stripped, previous):
         return _Candidate(LEVEL_LABEL, "", stripped)
     return None
+
+
+def _is_part_title(token: str, title: str, numbering: _Numbering) -> bool:
+    """A part title is in capitals; one in sentence case counts only with a clean numeral that comes next in order."""
+    if _upper_ratio(title) >= 0.75:
+        return True
+    clean = all(ch in "IVX" for ch in token) and roman_value(token) == numbering.part + 1
+    return clean and len(title) <= _MAX_TITLE and _starts_upper(title) and not title.rstrip().endswith((".", ";"))
 
 
 def _is_marked(text: str) -> bool:
@@ -328,6 +340,16 @@ def parse_structure(lines: list[str], fallback: list[str] | None = None) -> Sect
     """
     if fallback is not None and len(fallback) != len(lines):
         raise ValueError("fallback lines must match the lines one for one")
+    root = _parse(lines, fallback, unparted=False)
+    if not any(child.label for child in root.children):
+        # No roman-numbered parts: a short plan may be numbered 1., 2. … from the top.
+        flat = _parse(lines, fallback, unparted=True)
+        if any(child.label for child in flat.children):
+            return flat
+    return root
+
+
+def _parse(lines: list[str], fallback: list[str] | None, *, unparted: bool) -> Section:
     total = len(lines)
     root = Section(LEVEL_ROOT, "", "", 0, 0, total)
     stack: list[Section] = [root]
@@ -381,6 +403,10 @@ def parse_structure(lines: list[str], fallback: list[str] | None = None) -> Sect
                 open_section(preamble)
             seen_part = True
             numbering.part = int(roman_value(candidate.label[:-1]) or numbering.part + 1)
+        elif not seen_part and unparted:
+            if index > first_content:
+                root.children.append(Section(LEVEL_PART, "", PREAMBLE_TITLE, first_content, first_content, index))
+            seen_part = True
         elif not seen_part:
             # Numbered lines before the first part belong to the preamble's text, not to the outline.
             if stripped:

@@ -118,12 +118,23 @@ def test_page_breaks_and_blank_lines_do_not_split_paragraphs() -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_repaired_text_gives_the_same_outline(prefix: str) -> None:
+    _, text = plan(prefix)
+    lines = text.splitlines()
     raw = raw_passages(prefix)
     repaired = repaired_passages(prefix)
-    assert [(p.line_start, p.line_end) for p in repaired] == [(p.line_start, p.line_end) for p in raw]
-    for raw_passage, repaired_passage in zip(raw, repaired, strict=True):
-        assert repaired_passage.original == raw_passage.original
-        assert numbering(repaired_passage.section_path) == numbering(raw_passage.section_path)
+    # The same sections in the same order; a long section may be cut at other items, as repair changes lengths.
+    assert sections(repaired) == sections(raw)
+    for passage in repaired:
+        assert passage.original == "\n".join(lines[passage.line_start : passage.line_end])
+
+
+def sections(passages: list[Passage]) -> list[list[str]]:
+    found: list[list[str]] = []
+    for passage in passages:
+        steps = numbering(passage.section_path)
+        if not found or found[-1] != steps:
+            found.append(steps)
+    return found
 
 
 def numbering(path: tuple[str, ...]) -> list[str]:

@@ -194,3 +194,30 @@ def test_clean_title() -> None:
     assert clean_title("Giai đoạn 1: (từ 2025 - 2027)") == "Giai đoạn 1: (từ 2025 - 2027)"
     long = clean_title("Thi đua " + "nâng cao nhận thức " * 10)
     assert long.endswith("…") and len(long) <= 91
+
+
+def test_plan_numbered_from_the_top_without_parts() -> None:
+    text = """KẾ HOẠCH
+Tổ chức hội thi sáng kiến năm 2026
+Căn cứ Luật Thi đua, khen thưởng;
+1. Mục đích
+Khuyến khích sáng kiến.
+2. Nội dung
+a) Thi sáng kiến.
+b) Khen thưởng:
+- Giấy khen của Chủ tịch UBND xã.
+Trên đây là Kế hoạch của xã.
+Nơi nhận:
+- Như trên;
+"""
+    root = parse_structure(text.splitlines())
+    assert parts(root) == [PREAMBLE_TITLE, "1. Mục đích", "2. Nội dung", CLOSING_TITLE, TRAILER_TITLE]
+    assert [child.heading for child in find(root, "2.").children] == ["a) Thi sáng kiến", "b) Khen thưởng"]
+
+
+def test_part_titles_in_sentence_case_with_clean_numerals() -> None:
+    text = "KẾ HOẠCH\nI. Mục đích, yêu cầu\n1. Mục đích\nKhuyến khích.\nII. Nội dung thi đua\n1. Thi sáng kiến.\n"
+    root = parse_structure(text.splitlines())
+    assert parts(root) == [PREAMBLE_TITLE, "I. Mục đích, yêu cầu", "II. Nội dung thi đua"]
+    # A sentence that merely starts with "V." is no part: the numbering expects III.
+    assert len(parse_structure([*text.splitlines(), "V. Một câu văn bình thường kết thúc ở đây."]).children) == 3
