@@ -36,6 +36,7 @@ _BEAM = 5.0  # nats
 _IDENTITY_COST = 2.0  # keeping a token that is no known syllable
 _CHANNEL_WEIGHT = 3.0  # nats of language-model evidence one unit of channel cost is worth
 _FLOOR = 1e-9
+_MEMO_LIMIT = 500_000
 
 # Interpolation: Witten-Bell over the clean bigrams, then the general word-internal pairs, then a unigram mixing
 # the clean Kneser-Ney continuation counts with the general frequencies.
@@ -77,6 +78,8 @@ class _LanguageModel:
         key = (previous, word)
         cached = self._memo.get(key)
         if cached is None:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()  # a long-lived bot sees endless new pairs; keep memory bounded
             cached = self._memo[key] = self._log_probability(previous, word)
         return cached
 
@@ -292,4 +295,4 @@ def restore_lines(lines: Iterable[str]) -> Iterator[str]:
     """Repair each line on its own, one output line per input line (the ``thidua restore`` command)."""
     repairer = default_repairer()
     for line in lines:
-        yield repairer.repair(line.rstrip("\n"))
+        yield repairer.repair(line.rstrip("\r\n"))
