@@ -94,6 +94,7 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
     status: int = 0  # what the fake answered
+    response: bytes = b""
 
     def json(self) -> _Any:
         """The body parsed as JSON."""
@@ -153,7 +154,7 @@ class FakePlatform:
                 if result is None:
                     result = platform.respond(recorded) or (404, {}, b"{}")
                 status, headers, payload = result
-                recorded.status = status
+                recorded.status, recorded.response = status, payload
                 self.send_response(status)
                 for key, value in {"Content-Type": "application/json", **headers}.items():
                     self.send_header(key, value)
@@ -242,3 +243,52 @@ class FakeTelegram(FakePlatform):
         """Fields of every sendMessage so far (to ``chat_id`` if given)."""
         messages = [r.form() for r in self.matching(lambda r: r.path.endswith("/sendMessage") and r.status == 200)]
         return [m for m in messages if chat_id is None or m.get("chat_id") == str(chat_id)]
+
+
+class FakeZalo(FakePlatform):
+    """The OA send API, the OAuth refresh endpoint and a file host; refresh tokens are single-use as on Zalo."""
+
+    def __init__(self, *, access_token: str = "acc-0", refresh_token: str = "ref-0", app_secret: str = "") -> None:  # noqa: S107
+        self.valid_access = {access_token}
+        self.refresh_token = refresh_token
+        self.app_secret = app_secret
+        self.files: dict[str, bytes] = {}
+        self.send_error: int = 0  # a test sets e.g. -230 (user outside the reply window) to refuse sends
+        self._issued = 0
+        super().__init__(respond=self._respond)
+
+    def _respond(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
+        if request.method == "GET" and request.path.startswith("/files/"):
+            data = self.files.get(request.path.removeprefix("/files/"))
+            return (200, {"Content-Type": "application/octet-stream"}, data) if data is not None else (404, {}, b"")
+        if request.path == "/v3.0/oa/message/cs":
+            if request.headers.get("access_token") not in self.valid_access:
+                return 200, {}, _json.dumps({"error": -216, "message": "Access token is invalid"}).encode()
+            if self.send_error:
+                return 200, {}, _json.dumps({"error": self.send_error, "message": "User has not interacted"}).encode()
+            return 200, {}, _json.dumps({"error": 0, "message": "Success", "data": {"message_id": "m"}}).encode()
+        if request.path == "/v4/oa/access_token":
+            fields = request.form()
+            with self.lock:
+                if request.headers.get("secret_key") != self.app_secret or fields.get("refresh_token") != (
+                    self.refresh_token
+                ):
+                    return 200, {}, _json.dumps({"error": -14014, "error_name": "Invalid refresh token"}).encode()
+                self._issued += 1
+                access, self.refresh_token = f"acc-{self._issued}", f"ref-{self._issued}"
+                self.valid_access = {access}
+            body = {"access_token": access, "refresh_token": self.refresh_token, "expires_in": "90000"}
+            return 200, {}, _json.dumps(body).encode()
+        return 404, {}, b"{}"
+
+    def sent(self, user_id: str | None = None) -> list[dict[str, _Any]]:
+        """The ``message`` objects the fake accepted so far (to ``user_id`` if given), in order."""
+        accepted = self.matching(
+            lambda r: r.path == "/v3.0/oa/message/cs" and r.status == 200 and _json.loads(r.response)["error"] == 0
+        )
+        bodies = [r.json() for r in accepted]
+        return [b["message"] for b in bodies if user_id is None or b["recipient"]["user_id"] == user_id]
+
+    def refreshes(self) -> list[Recorded]:
+        """Calls of the token refresh endpoint."""
+        return self.matching(lambda r: r.path == "/v4/oa/access_token")
