@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from knowledge.lexicon import modern_tone_placement
 from knowledge.ocr_channel import channel_cost, skeleton_keys
@@ -161,3 +164,16 @@ def test_build_and_repair_are_fast() -> None:
     started = time.process_time()
     fresh.repair(text)
     assert time.process_time() - started < 5.0
+
+
+_OCR_ALPHABET = "abcdeghiklmnopqrstuvxyADGHKNPSTUéèáàô€¢¥§&$6014 \n/-.,;:()“”'|"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=_OCR_ALPHABET, max_size=80))
+def test_any_text_keeps_its_lines_and_numbers(repairer: Repairer, text: str) -> None:
+    out = repairer.repair(text)
+    assert len(out.split("\n")) == len(text.split("\n"))
+    assert unicodedata.is_normalized("NFC", out)
+    assert re.findall(r"(?<![\w€¢¥§&$])\d+(?![\w€¢¥§&$])", out) == re.findall(r"(?<![\w€¢¥§&$])\d+(?![\w€¢¥§&$])", text)
+    assert len(repairer.restore_query(text).split("\n")) == len(text.split("\n"))
