@@ -10,16 +10,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from bot.channels import Channels
 from bot.dialog import Dialog
 from bot.notifier import notice_worker
 from bot.ports import AnswerLike, BotRuntime, QuestionAnswerer
 from bot.web.routes import router as web_router
+from core.db import session_scope
+from core.dedup import forget_old_updates
 
 log = logging.getLogger(__name__)
 
 NOTICE_INTERVAL_SECONDS = 10.0
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 def channel_router() -> APIRouter:
@@ -79,6 +83,7 @@ async def run_channels(
             stack.push_async_callback(zalo.stop)
             channels.zalo = zalo
             tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
+        tasks.append(asyncio.create_task(_housekeeping(runtime), name="processed-updates-cleanup"))
         stack.push_async_callback(_cancel, tasks)
         if app is not None:
             app.state.channels = channels
@@ -87,6 +92,23 @@ async def run_channels(
         finally:
             if app is not None:
                 app.state.channels = None
+
+
+async def _housekeeping(runtime: BotRuntime) -> None:
+    """Forget processed update ids once the platforms can no longer redeliver them (hourly)."""
+    while True:
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)
+        try:
+            await run_in_threadpool(_forget_old, runtime)
+        except Exception:
+            log.exception("cleaning processed updates failed")
+
+
+def _forget_old(runtime: BotRuntime) -> None:
+    with session_scope(runtime.sessions) as session:
+        removed = forget_old_updates(session=session)
+    if removed:
+        log.info("forgot %d processed update ids", removed)
 
 
 def _worker(runtime: BotRuntime, channel: str, send: Any, interval: float) -> asyncio.Task[None]:

@@ -15,7 +15,8 @@ from bot.dialog import Dialog
 from bot.initiative_form import match_choice, parse_contact
 from bot.messages import Incoming, IncomingFile
 from bot.rendering import clean_text, split_text
-from core.models import Attachment, Conversation, Initiative
+from core.dedup import forget_old_updates
+from core.models import Attachment, Conversation, Initiative, ProcessedUpdate
 from core.settings import Settings
 from tests.bot.support import FORM_AFTER_FILE, FORM_BEFORE_FILE, PNG, RECEIPT, fill_form
 from tests.fakes import FAKE_CITATION, FakeAnswerer
@@ -160,3 +161,16 @@ def test_split_text_keeps_everything_under_the_limit() -> None:
 def test_clean_text_repairs_broken_unicode() -> None:
     assert clean_text("a\ud800b\x00c\r\nd") == "a?bc\nd"
     assert clean_text("Hoa\u0300ng") == "Hoàng"
+
+
+def test_old_update_ids_are_forgotten(session: Session) -> None:
+    old = datetime.now(UTC) - timedelta(days=4)
+    session.add_all(
+        [
+            ProcessedUpdate(channel="zalo", update_key="old-1", created_at=old),
+            ProcessedUpdate(channel="zalo", update_key="new-1"),
+        ]
+    )
+    session.flush()
+    assert forget_old_updates(session=session) == 1
+    assert [p.update_key for p in session.scalars(select(ProcessedUpdate))] == ["new-1"]
