@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.documents import Document as LCDocument
@@ -29,7 +30,7 @@ class StoredPassage:
     meta: PlanMeta
 
 
-def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:
+def make_chroma_client(settings: Settings) -> ClientAPI:
     """An HTTP client for ``THIDUA_CHROMA_URL``, else an embedded persistent client in the data folder."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
@@ -93,7 +94,7 @@ def _from_record(pid: str, text: str, md: dict[str, Any]) -> StoredPassage:
 class PassageIndex:
     """Dense index of plan passages. Ids are passage ids, so re-adding a passage replaces it."""
 
-    def __init__(self, client: chromadb.ClientAPI, embeddings: Embeddings, collection: str = COLLECTION) -> None:
+    def __init__(self, client: ClientAPI, embeddings: Embeddings, collection: str = COLLECTION) -> None:
         self._embeddings = embeddings
         self._store = Chroma(
             collection_name=collection,

@@ -139,7 +139,9 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     """Measure latency, throughput, index build time and memory; print the figures."""
     from retrieval.bench import run_bench
 
-    print(run_bench(settings=settings, plans=args.plans, questions=args.questions))
+    runtime = _runtime(settings)  # the bundled plans must be indexed before they are measured
+    runtime.close()
+    print(run_bench(settings, generated_plans=args.plans, progress=lambda line: print(line, file=sys.stderr)))
     return 0
 
 
@@ -226,7 +228,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="print latency, throughput, index build time and peak memory")
     p.add_argument("--plans", type=int, default=200, help="size of the generated corpus (default 200)")
-    p.add_argument("--questions", type=int, default=200, help="questions asked per corpus")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("restore", help="repair OCR text: lines on stdin, repaired lines on stdout")

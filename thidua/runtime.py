@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import chromadb
+from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -145,7 +145,7 @@ def build_runtime(
     settings: Settings,
     *,
     embedder: Embeddings | None = None,
-    chroma_client: chromadb.ClientAPI | None = None,
+    chroma_client: ClientAPI | None = None,
     sessions: sessionmaker[Session] | None = None,
     generator: AnswerGenerator | None = None,
     load: bool = True,
