@@ -138,6 +138,8 @@ def substitution_cost(true: str, seen: str, initial: bool) -> float:
     elif _base(seen) == base and seen.isascii():
         return 0.0  # a lost diacritic, the usual damage: the language model chooses the tone
     best = 2.0
+    if _base(seen) == base and _is_marked(seen) and _is_marked(true):
+        best = 0.5  # a Vietnamese OCR model's wrong mark on the right letter ("mởi" for "mới")
     glyph = _GLYPH_FOR_BASE.get(seen)
     if glyph is not None and glyph[0] == base:
         best = glyph[1] if _is_marked(true) else glyph[2]
@@ -232,8 +234,10 @@ def skeleton_keys(token: str) -> set[str]:
             options.append(_INNER_CLASSES[ch])
         elif ch in _CLASSES:
             options.append(_CLASSES[ch])
-        elif ch in "aeiouy":
+        elif _is_vowel(ch):
             options.append(("V",))
+        elif ch == "đ":
+            options.append(("d",))
         else:
             options.append((ch,))
     keys: set[str] = set()

@@ -160,13 +160,21 @@ class Repairer:
         for match in _TOKEN.finditer(line):
             raw = match.group()
             lowered = raw.lower()
-            if clean_line or _is_fixed(line, match.start(), match.end(), raw, heading):
+            if _is_fixed(line, match.start(), match.end(), raw, heading):
+                options = [(lowered, 0.0)]
+            elif clean_line and (lowered.isascii() or self._is_known(lowered)):
+                # A line with real diacritics (clean text, or a Vietnamese OCR model's output): keep every word
+                # that is a known syllable or plain ASCII, repair only the impossible ones ("mởi").
                 options = [(lowered, 0.0)]
             elif lowered in _MARKER_GLYPHS and line[match.end() : match.end() + 1] == ")":
                 options = [(_MARKER_GLYPHS[lowered], 0.0)]  # "¢)" is the list marker "c)"
             else:
                 options = self._ocr_options(lowered)
             yield _Token(index, match.start(), match.end(), raw, options)
+
+    def _is_known(self, lowered: str) -> bool:
+        word = modern_tone_placement(lowered)
+        return word in self._model.lexicon.log_prior or word in self._model.unigrams
 
     def _ocr_options(self, lowered: str) -> list[tuple[str, float]]:
         cached = self._ocr_cache.get(lowered)
