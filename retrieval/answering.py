@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -27,6 +27,7 @@ MIN_SUPPORT = 0.3  # below this share of the question's content found in the evi
 MIN_COMPOUNDS = 0.45  # below this share of the question's two-word terms …
 CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its content
 MAX_BLOCKS = 5
+DETAIL_CACHE = 2048  # passages whose sentences and words are kept between questions
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 
@@ -56,14 +57,33 @@ class Answer:
     localities: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Entry:
     stored: StoredPassage
+    facts: list[Fact]
+
+
+@dataclass(frozen=True)
+class _Details:
+    """What answering needs to know of a passage's words; computed when it is a candidate, kept in a small cache."""
+
     units: list[Unit]
     words: frozenset[str]
     pairs: frozenset[str]
     section_words: frozenset[str]
-    facts: list[Fact]
+
+    @classmethod
+    def of(cls, passage: Passage) -> _Details:
+        """Sentences, words and word pairs of a passage and its section titles."""
+        tokens = syllables(passage.text)
+        section_tokens = syllables(passage.section)
+        return cls(
+            units=split_units(passage),
+            words=frozenset(tokens) | frozenset(section_tokens),
+            pairs=frozenset(f"{a} {b}" for a, b in pairwise(tokens))
+            | frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
+            section_words=frozenset(section_tokens),
+        )
 
 
 @dataclass(frozen=True)
@@ -99,46 +119,38 @@ class Answerer:
         self._lexical = LexicalIndex([])
         self._resolver = LocalityResolver([])
         self._metas: dict[str, PlanMeta] = {}
+        self._detail_cache: OrderedDict[int, _Details] = OrderedDict()
 
     # -- building -------------------------------------------------------------------------------------------------
 
     def load(self, passages: list[StoredPassage], facts: list[Fact]) -> None:
-        """Rebuild the lexical index, sentence units, locality names and fact lookup from the stored passages."""
+        """Rebuild the lexical index, locality names and fact lookup from the stored passages."""
         by_passage: dict[str, list[Fact]] = {}
         for fact in facts:
             by_passage.setdefault(fact.passage_id, []).append(fact)
-        entries: list[_Entry] = []
-        docs: list[Counter[str]] = []
-        for stored in passages:
-            p = stored.passage
-            counts = features(p.text, p.section)
-            tokens = syllables(p.text)
-            if p.original and p.original != p.text:
-                counts.update("c:" + g for g in char_trigrams(syllables(p.original)))
-            counts.update("c:" + g for g in char_trigrams(tokens))
-            docs.append(counts)
-            section_tokens = syllables(p.section)
-            entries.append(
-                _Entry(
-                    stored=stored,
-                    units=split_units(p),
-                    words=frozenset(tokens) | frozenset(section_tokens),
-                    pairs=frozenset(f"{a} {b}" for a, b in pairwise(tokens))
-                    | frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
-                    section_words=frozenset(section_tokens),
-                    facts=by_passage.get(p.id, []),
-                )
-            )
         metas = {s.meta.document: s.meta for s in passages}
         rows_by_doc: dict[str, list[int]] = {}
         for row, stored in enumerate(passages):
             rows_by_doc.setdefault(stored.passage.document, []).append(row)
-        self._entries = entries
+        lexical = LexicalIndex(_passage_features(s.passage) for s in passages)
+        self._entries = [_Entry(s, by_passage.get(s.passage.id, [])) for s in passages]
         self._row_of = {s.passage.id: i for i, s in enumerate(passages)}
         self._doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in rows_by_doc.items()}
-        self._lexical = LexicalIndex(docs)
+        self._lexical = lexical
         self._resolver = LocalityResolver(metas.values())
         self._metas = metas
+        self._detail_cache.clear()
+
+    def _details(self, row: int) -> _Details:
+        cached = self._detail_cache.get(row)
+        if cached is not None:
+            self._detail_cache.move_to_end(row)
+            return cached
+        details = _Details.of(self._entries[row].stored.passage)
+        self._detail_cache[row] = details
+        if len(self._detail_cache) > DETAIL_CACHE:
+            self._detail_cache.popitem(last=False)
+        return details
 
     def localities(self) -> list[str]:
         """Known localities and issuers, for the /diaban choice."""
@@ -208,7 +220,7 @@ class Answerer:
         return candidates
 
     def _candidate(self, row: int, fused: float, query: ParsedQuery, terms: _Terms) -> _Candidate:
-        entry = self._entries[row]
+        entry = self._details(row)
         idf = self._lexical.idf
         words = set(terms.content)
         total_w = sum(idf("w:" + t) for t in words) or 1.0
@@ -241,7 +253,7 @@ class Answerer:
 
     def _answers(self, candidate: _Candidate, query: ParsedQuery, terms: _Terms) -> bool:
         """Tell whether the best evidence covers the question's subject and holds the kind of answer asked for."""
-        entry = self._entries[candidate.row]
+        entry = self._details(candidate.row)
         ranked = sorted(entry.units, key=lambda u: self._unit_score(u, query, terms), reverse=True)[:2]
         best = " ".join(u.folded for u in ranked)
         if query.wants_date and not has_date(best):
@@ -295,8 +307,9 @@ class Answerer:
         return Answer(question, text, True, sources, localities)
 
     def _quote(self, entry: _Entry, query: ParsedQuery, terms: _Terms) -> str:
-        scores = [self._unit_score(u, query, terms) for u in entry.units]
-        quote = select_quote(entry.units, scores, whole=query.wants_list)
+        units = self._details(self._row_of[entry.stored.passage.id]).units
+        scores = [self._unit_score(u, query, terms) for u in units]
+        quote = select_quote(units, scores, whole=query.wants_list)
         return quote or entry.stored.passage.text
 
     def _source(self, candidate: _Candidate) -> Source:
@@ -326,6 +339,16 @@ class Answerer:
         except Exception:  # any failure or timeout falls back to the extractive answer
             logger.warning("answer generator failed; answering extractively", exc_info=True)
             return draft
+
+
+def _passage_features(passage: Passage) -> Counter[str]:
+    """Lexical features of a passage: repaired words, pairs, section words, and trigrams of both spellings."""
+    counts = features(passage.text, passage.section)
+    tokens = syllables(passage.text)
+    counts.update("c:" + g for g in char_trigrams(tokens))
+    if passage.original and passage.original != passage.text:
+        counts.update("c:" + g for g in char_trigrams(syllables(passage.original)))
+    return counts
 
 
 def _compounds(query: ParsedQuery, named_words: set[str]) -> list[str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -56,52 +55,66 @@ def features(text: str, section: str = "", *, trigrams: bool = False) -> Counter
     return counts
 
 
-@dataclass(frozen=True)
-class _Posting:
-    rows: npt.NDArray[np.int32]
-    weights: npt.NDArray[np.float32]  # idf × saturated term frequency, precomputed
-
-
 class LexicalIndex:
-    """BM25 over folded features, with numpy postings so a query costs a few array additions."""
+    """BM25 over folded features, held as compressed postings (numpy), so a query costs a few array additions.
 
-    def __init__(self, docs: Sequence[Counter[str]]) -> None:
-        self.size = len(docs)
-        self.df: Counter[str] = Counter()
-        for counts in docs:
-            self.df.update(counts.keys())
-        field_lengths: dict[str, list[int]] = {f: [] for f in FIELD_WEIGHTS}
-        for counts in docs:
-            per_field = Counter[str]()
-            for key, n in counts.items():
-                per_field[key[0]] += n
-            for f in FIELD_WEIGHTS:
-                field_lengths[f].append(per_field[f])
-        averages = {f: (sum(v) / len(v) if v and sum(v) else 1.0) for f, v in field_lengths.items()}
-        rows: dict[str, list[int]] = {}
-        weights: dict[str, list[float]] = {}
-        for row, counts in enumerate(docs):
-            for key, tf in counts.items():
-                f = key[0]
-                norm = field_lengths[f][row] / averages[f]
-                saturated = tf * (K1 + 1) / (tf + K1 * (1 - B + B * norm))
-                rows.setdefault(key, []).append(row)
-                weights.setdefault(key, []).append(FIELD_WEIGHTS[f] * self.idf(key) * saturated)
-        self._postings = {
-            key: _Posting(np.asarray(rows[key], dtype=np.int32), np.asarray(weights[key], dtype=np.float32))
-            for key in rows
-        }
+    Built in two passes over compact per-passage arrays: no per-passage dictionaries stay in memory, which keeps a
+    corpus of a few thousand passages within a few tens of megabytes.
+    """
+
+    def __init__(self, docs: Iterable[Counter[str]]) -> None:
+        vocab: dict[str, int] = {}
+        feature_ids: list[npt.NDArray[np.int32]] = []
+        counts: list[npt.NDArray[np.float32]] = []
+        for doc in docs:
+            ids = np.fromiter((vocab.setdefault(key, len(vocab)) for key in doc), dtype=np.int32, count=len(doc))
+            feature_ids.append(ids)
+            counts.append(np.fromiter(doc.values(), dtype=np.float32, count=len(doc)))
+        self.size = len(feature_ids)
+        self._vocab = vocab
+        field_of = np.zeros(len(vocab), dtype=np.int8)
+        fields = list(FIELD_WEIGHTS)
+        for key, index in vocab.items():
+            field_of[index] = fields.index(key[0])
+        field_weight = np.asarray([FIELD_WEIGHTS[f] for f in fields], dtype=np.float32)
+        if not feature_ids:
+            self._df = np.zeros(0, dtype=np.int32)
+            self._offsets = np.zeros(1, dtype=np.int64)
+            self._rows = np.zeros(0, dtype=np.int32)
+            self._weights = np.zeros(0, dtype=np.float32)
+            return
+        all_ids = np.concatenate(feature_ids)
+        all_tf = np.concatenate(counts)
+        rows = np.repeat(np.arange(self.size, dtype=np.int32), [len(ids) for ids in feature_ids])
+        del feature_ids, counts
+        self._df = np.bincount(all_ids, minlength=len(vocab)).astype(np.int32)
+        # document length per field, for BM25's length normalisation
+        fields_of_postings = field_of[all_ids]
+        lengths = np.zeros((self.size, len(fields)), dtype=np.float32)
+        np.add.at(lengths, (rows, fields_of_postings), all_tf)
+        averages = lengths.mean(axis=0)
+        averages[averages == 0] = 1.0
+        norm = lengths[rows, fields_of_postings] / averages[fields_of_postings]
+        saturated = all_tf * (K1 + 1) / (all_tf + K1 * (1 - B + B * norm))
+        idf = np.log1p((self.size - self._df + 0.5) / (self._df + 0.5)).astype(np.float32)
+        weights = field_weight[fields_of_postings] * idf[all_ids] * saturated
+        order = np.argsort(all_ids, kind="stable")
+        self._rows = rows[order]
+        self._weights = weights[order].astype(np.float32)
+        self._offsets = np.concatenate([[0], np.cumsum(self._df, dtype=np.int64)])
 
     def idf(self, key: str) -> float:
         """BM25 inverse document frequency of a feature (positive; unseen features get the largest value)."""
-        n = self.df.get(key, 0)
+        index = self._vocab.get(key)
+        n = int(self._df[index]) if index is not None else 0
         return math.log(1 + (self.size - n + 0.5) / (n + 0.5))
 
-    def scores(self, query: Counter[str]) -> npt.NDArray[np.float32]:
+    def scores(self, query: Iterable[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every passage for the query's features."""
         total = np.zeros(self.size, dtype=np.float32)
         for key in query:
-            posting = self._postings.get(key)
-            if posting is not None:
-                total[posting.rows] += posting.weights
+            index = self._vocab.get(key)
+            if index is not None:
+                start, end = self._offsets[index], self._offsets[index + 1]
+                total[self._rows[start:end]] += self._weights[start:end]
         return total

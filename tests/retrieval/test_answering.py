@@ -1,0 +1,146 @@
+"""The answerer end to end on two hand-made plans: cited, scoped, per plan, declined, generated."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from retrieval.answering import Answerer, answer_to_json, format_answer_text
+from retrieval.generator import ChatModelGenerator
+from retrieval.vectorstore import PassageIndex
+
+
+class SlowChatModel(BaseChatModel):
+    """A chat model that answers too late."""
+
+    delay: float = 1.0
+
+    @property
+    def _llm_type(self) -> str:
+        return "slow-fake"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        time.sleep(self.delay)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage("quá muộn"))])
+
+
+class BrokenChatModel(BaseChatModel):
+    """A chat model whose endpoint is down."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "broken-fake"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        raise ConnectionError("endpoint down")
+
+
+def test_answer_quotes_the_deadline_and_cites_the_plan(answerer: Answerer) -> None:
+    answer = answerer.answer("phường Hoa Sen báo cáo phong trào trước ngày nào?")
+    assert answer.found
+    assert "20/11" in answer.text
+    assert "12/KH-UBND" in answer.text and "UBND phường Hoa Sen" in answer.text
+    assert "1. Phòng Văn hóa – Xã hội" in answer.text  # the section path is cited
+    assert answer.sources[0].document == "ward.txt"
+    assert answer.localities == ["phường Hoa Sen"]
+
+
+def test_sources_show_repaired_text_never_the_raw_original(answerer: Answerer) -> None:
+    answer = answerer.answer("tiêu chí đối với doanh nghiệp ở phường Hoa Sen là gì")
+    assert answer.found
+    assert "hợp tác quốc tế" in answer.text
+    for source in answer.sources:
+        assert "ư" in source.text or "ơ" in source.text or "Đ" in source.text  # the repaired text, with diacritics
+
+
+def test_bare_and_shorthand_questions_are_understood(answerer: Answerer) -> None:
+    assert "20/11" in answerer.answer("phuong hoa sen bao cao truoc ngay nao").text
+    assert "20/11" in answerer.answer("p.hoa sen bc trước ngày nào v ạ").text
+
+
+def test_remembered_locality_scopes_a_question_that_names_none(answerer: Answerer) -> None:
+    answer = answerer.answer("giai đoạn 1 từ năm nào đến năm nào?", locality="thành phố Sông Hồng")
+    assert answer.found
+    assert "2028" in answer.text and answer.sources[0].document == "city.txt"
+
+
+def test_question_naming_a_locality_overrides_the_remembered_one(answerer: Answerer) -> None:
+    answer = answerer.answer("phường Hoa Sen: giai đoạn 1 từ năm nào đến năm nào?", locality="thành phố Sông Hồng")
+    assert "2027" in answer.text and answer.sources[0].document == "ward.txt"
+
+
+def test_no_locality_and_plans_differ_gives_one_block_per_plan(answerer: Answerer) -> None:
+    answer = answerer.answer("giai đoạn 1 từ năm nào đến năm nào?")
+    assert answer.found
+    assert "2027" in answer.text and "2028" in answer.text
+    assert "12/KH-UBND" in answer.text and "300/KH-UBND" in answer.text
+    assert set(answer.localities) == {"phường Hoa Sen", "thành phố Sông Hồng"}
+
+
+def test_unrelated_question_is_declined_with_a_pointer(answerer: Answerer) -> None:
+    answer = answerer.answer("giá vé tham quan bảo tàng ở phường Hoa Sen là bao nhiêu?")
+    assert not answer.found
+    assert answer.sources == []
+    assert "Phòng Văn hóa – Xã hội của UBND phường Hoa Sen" in answer.text
+
+
+def test_deadline_question_on_a_topic_without_a_deadline_is_declined(answerer: Answerer) -> None:
+    answer = answerer.answer("hạn chót nộp hồ sơ đề nghị Huân chương Lao động ở thành phố Sông Hồng là ngày nào?")
+    assert not answer.found
+
+
+def test_localities_for_buttons(answerer: Answerer) -> None:
+    assert answerer.localities() == ["thành phố Sông Hồng", "phường Hoa Sen"]
+
+
+def test_generator_rewrites_the_answer_from_the_passages(index: PassageIndex) -> None:
+    model = GenericFakeChatModel(messages=iter(["Trước ngày 20/11 hằng năm. (Nguồn: Kế hoạch 12/KH-UBND)"]))
+    answerer = Answerer(index, ChatModelGenerator(model, timeout_seconds=5))
+    answerer.load(index.all_passages(), [])
+    answer = answerer.answer("phường Hoa Sen báo cáo trước ngày nào?")
+    assert answer.text == "Trước ngày 20/11 hằng năm. (Nguồn: Kế hoạch 12/KH-UBND)"
+
+
+@pytest.mark.parametrize("model", [SlowChatModel(delay=1.0), BrokenChatModel()])
+def test_generator_failure_or_timeout_falls_back_to_extractive(index: PassageIndex, model: BaseChatModel) -> None:
+    answerer = Answerer(index, ChatModelGenerator(model, timeout_seconds=0.2))
+    answerer.load(index.all_passages(), [])
+    start = time.perf_counter()
+    answer = answerer.answer("phường Hoa Sen báo cáo trước ngày nào?")
+    assert time.perf_counter() - start < 0.9
+    assert answer.found and "20/11" in answer.text and "Nguồn" in answer.text
+
+
+def test_answer_to_json_has_the_jsonl_shape(answerer: Answerer) -> None:
+    answer = answerer.answer("phường Hoa Sen báo cáo trước ngày nào?")
+    line = answer_to_json(answer, elapsed_ms=12.345, id="q1")
+    assert set(line) == {"id", "question", "answer", "found", "elapsed_ms", "sources"}
+    assert line["id"] == "q1" and line["elapsed_ms"] == 12.3 and line["found"] is True
+    sources = line["sources"]
+    assert isinstance(sources, list) and set(sources[0]) == {"document", "title", "section", "text", "score"}
+    assert format_answer_text(answer) == answer.text
+
+
+def test_empty_index_declines(index: PassageIndex) -> None:
+    answerer = Answerer(index)
+    answerer.load([], [])
+    assert not answerer.answer("báo cáo trước ngày nào?").found

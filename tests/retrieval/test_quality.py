@@ -1,0 +1,85 @@
+"""Answer quality on the real pipeline and the bundled plans: the dev-set figures the product promises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.settings import BUNDLED_PLANS_DIR, Settings
+from knowledge.passages import Fact
+from retrieval.answering import Answerer
+from retrieval.embeddings import make_embeddings
+from retrieval.evaluation import EvalReport, run_eval
+from retrieval.vectorstore import PassageIndex, make_chroma_client
+
+DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
+HELD_OUT = Path(__file__).resolve().parent / "heldout.jsonl"
+
+
+@pytest.fixture(scope="module")
+def real_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[PassageIndex, list[Fact]]:
+    """The bundled plans through repair, chunking, facts and the real embedder."""
+    from knowledge.ingest import looks_like_ocr, prepare_plan
+    from knowledge.metadata import load_meta
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("quality"))
+    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings))
+    facts: list[Fact] = []
+    for path in sorted(BUNDLED_PLANS_DIR.glob("*.txt")):
+        text = path.read_text("utf-8")
+        meta = load_meta(path)
+        passages, plan_facts = prepare_plan(path.name, text, meta, ocr=looks_like_ocr(text))
+        index.replace_document(path.name, passages, meta)
+        facts.extend(plan_facts)
+    return index, facts
+
+
+@pytest.fixture(scope="module")
+def real_answerer(real_index: tuple[PassageIndex, list[Fact]]) -> Answerer:
+    """An answerer over the real index."""
+    index, facts = real_index
+    answerer = Answerer(index)
+    answerer.load(index.all_passages(), facts)
+    return answerer
+
+
+def _report(answerer: Answerer, path: Path) -> EvalReport:
+    items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return run_eval(items, answerer.answer)
+
+
+@pytest.mark.slow
+def test_dev_set_figures(real_answerer: Answerer) -> None:
+    if not DEV_SET.exists():
+        pytest.skip(f"dev set not found at {DEV_SET}")
+    report = _report(real_answerer, DEV_SET)
+    assert report.accuracy >= 0.9, report.items
+    for variant, (accuracy, _) in report.accuracy_by("variant").items():
+        assert accuracy >= 0.9, (variant, accuracy)
+    assert report.hit_at_3 >= 0.95
+    declined, total = report.out_of_scope
+    assert declined == total
+
+
+@pytest.mark.slow
+def test_held_out_questions_generalise(real_answerer: Answerer) -> None:
+    report = _report(real_answerer, HELD_OUT)
+    assert report.accuracy >= 0.8
+    declined, total = report.out_of_scope
+    assert declined >= total - 1
+
+
+@pytest.mark.slow
+def test_every_answer_cites_an_existing_passage_without_raw_ocr(
+    real_answerer: Answerer, real_index: tuple[PassageIndex, list[Fact]]
+) -> None:
+    stored = {s.passage.id: s.passage for s in real_index[0].all_passages()}
+    for question in ("han bao cao cua phuong hoang mai la ngay nao", "tiêu chí đối với doanh nghiệp ở Hà Nội"):
+        answer = real_answerer.answer(question)
+        assert answer.found
+        for source in answer.sources:
+            passage = stored[source.passage_id]
+            assert source.text == passage.text
+            assert "Nguồn:" in answer.text

@@ -1,0 +1,31 @@
+"""Query understanding: shorthand, answer kinds, content words."""
+
+from __future__ import annotations
+
+from retrieval.query import content_tokens, expand_shorthand, parse_query
+
+
+def test_shorthand_is_expanded_to_full_words() -> None:
+    assert expand_shorthand("cán bộ cc p.thanh bình đc giao làm j trong kh này") == (
+        "cán bộ công chức phường thanh bình được giao làm gì trong kế hoạch này"
+    )
+    assert expand_shorthand("ubnd tp có ktra ko") == "UBND thành phố có ktra không"
+    assert expand_shorthand("sở kh&cn hn") == "sở khoa học và công nghệ Hà Nội"
+
+
+def test_shorthand_leaves_ordinary_words_alone() -> None:
+    assert expand_shorthand("Kế hoạch số 99/KH-UBND") == "Kế hoạch số 99/KH-UBND"
+
+
+def test_answer_kinds_are_detected() -> None:
+    assert parse_query("han bao cao la ngay nao").wants_date
+    assert parse_query("tỷ lệ hồ sơ trực tuyến là bao nhiêu").wants_number
+    assert parse_query("các tiêu chí thi đua gồm những gì").wants_list
+    assert parse_query("những kế hoạch nào nói về bình dân học vụ số").asks_which_plans
+    assert not parse_query("Sở Y tế phối hợp với phòng nào").wants_date
+
+
+def test_content_words_drop_question_words_but_keep_accented_homographs() -> None:
+    # "mấy" asks; "máy" is a machine. Diacritics decide when they are there.
+    assert content_tokens("có phát máy tính bảng không") == ("phat", "may", "tinh", "bang")
+    assert content_tokens("kế hoạch số mấy") == ()

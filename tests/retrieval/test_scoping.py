@@ -1,0 +1,30 @@
+"""Locality and issuer detection from plan metadata."""
+
+from __future__ import annotations
+
+from retrieval.scoping import LocalityResolver
+from tests.retrieval.conftest import CITY, WARD
+
+
+def test_locality_found_with_or_without_diacritics_and_level() -> None:
+    resolver = LocalityResolver([WARD, CITY])
+    assert resolver.documents_named("phường Hoa Sen báo cáo khi nào") == ["ward.txt"]
+    assert resolver.documents_named("phuong hoa sen bao cao khi nao") == ["ward.txt"]
+    assert resolver.documents_named("ở hoa sen thì sao") == ["ward.txt"]
+    assert resolver.documents_named("UBND thành phố Sông Hồng") == ["city.txt"]
+    assert resolver.documents_named("khen thưởng thế nào") == []
+
+
+def test_narrower_level_wins_over_the_city_it_cites() -> None:
+    resolver = LocalityResolver([WARD, CITY])
+    assert resolver.documents_named("kế hoạch của Thành phố được phường Hoa Sen nhắc đến") == ["ward.txt"]
+
+
+def test_a_plan_added_later_is_known_from_its_metadata() -> None:
+    resolver = LocalityResolver([WARD])
+    assert resolver.documents_named("Sông Hồng") == []
+    assert LocalityResolver([WARD, CITY]).documents_named("Sông Hồng") == ["city.txt"]
+
+
+def test_localities_for_the_diaban_choice() -> None:
+    assert LocalityResolver([WARD, CITY]).localities() == ["thành phố Sông Hồng", "phường Hoa Sen"]
