@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import ErrorCode, ThiduaError
 
@@ -165,20 +166,61 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(_body(code, detail), status_code=status, headers=dict(exc.headers or {}))
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # The message of an unexpected error may carry submitted data (SQL parameters, for one), so only
-    # its type and the code locations are logged.
-    stack = "".join(traceback.format_tb(exc.__traceback__))
-    logger.error("unexpected %s on %s %s\n%s", type(exc).__name__, request.method, request.url.path, stack)
-    return JSONResponse(_body(ErrorCode.INTERNAL, "Đã có lỗi hệ thống. Vui lòng thử lại sau."), status_code=500)
+_INTERNAL_DETAIL = "Đã có lỗi hệ thống. Vui lòng thử lại sau."
+
+
+class RedactedErrors:
+    """ASGI middleware turning an unexpected exception into the 500 error shape, logged without its message.
+
+    The message of an unexpected error may carry submitted data (SQL parameters, for one), so only its type and
+    the code locations are logged. The exception is not raised further: Starlette's outermost middleware would
+    hand it to the server, which logs the message.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app, answering for it when it fails."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            stack = "".join(traceback.format_tb(exc.__traceback__))
+            logger.error(
+                "unexpected %s on %s %s\n%s", type(exc).__name__, scope.get("method"), scope.get("path"), stack
+            )
+            if not started:
+                response = JSONResponse(_body(ErrorCode.INTERNAL, _INTERNAL_DETAIL), status_code=500)
+                await response(scope, receive, send)
 
 
 def _rewrite_validation_responses(schema: dict[str, Any]) -> dict[str, Any]:
-    """Point every documented 422 at ``ErrorOut``, since the handler above replaces FastAPI's own shape."""
+    """Point every documented 422 at ``ErrorOut``, since the handler above replaces FastAPI's own shape, and
+    document the 400 FastAPI gives for a body it cannot parse on every operation that takes a body.
+    """
     ref = {"$ref": "#/components/schemas/ErrorOut"}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            response = operation.get("responses", {}).get("422") if isinstance(operation, dict) else None
+            if not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation and "400" not in responses:
+                responses["400"] = {
+                    "description": "The body cannot be parsed",
+                    "content": {"application/json": {"schema": ref}},
+                }
+            response = responses.get("422")
             if response is None:
                 continue
             content = response.setdefault("content", {}).setdefault("application/json", {})
@@ -199,7 +241,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ThiduaError, _thidua_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(RedactedErrors)
     original: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:

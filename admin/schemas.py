@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from core.initiatives import STATE_LABELS
 from core.models import (
@@ -23,6 +23,14 @@ from core.models import (
 )
 from core.review import SimilarMatch, Stats, notice_summary
 from core.reviewers import is_locked
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC, and RFC 3339 wants the offset written.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 # --- accounts ---------------------------------------------------------------------------------------------------
 
@@ -44,7 +52,7 @@ class ReviewerRead(BaseModel):
     role: Role
     is_active: bool
     locked: bool = Field(description="Locked after repeated failed logins.")
-    created_at: datetime
+    created_at: UtcDatetime
 
     @classmethod
     def of(cls, reviewer: Reviewer) -> ReviewerRead:
@@ -94,8 +102,8 @@ class InitiativeSummary(BaseModel):
     channel: str
     assigned_reviewer: ReviewerRef | None
     notices: NoticeCounts
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
     @classmethod
     def of(cls, initiative: Initiative, names: dict[int, str]) -> InitiativeSummary:
@@ -138,7 +146,7 @@ class AttachmentRead(BaseModel):
     content_type: str
     size: int
     sha256: str
-    created_at: datetime
+    created_at: UtcDatetime
     download_url: str
 
     @classmethod
@@ -176,7 +184,7 @@ class EventRead(BaseModel):
     to_state: InitiativeState | None
     note: str
     internal: bool = Field(description="An internal comment, never shown to the submitter.")
-    created_at: datetime
+    created_at: UtcDatetime
 
     @classmethod
     def of(cls, event: InitiativeEvent) -> EventRead:
@@ -202,8 +210,8 @@ class NoticeRead(BaseModel):
     status: NoticeStatus
     attempts: int
     last_error: str
-    created_at: datetime
-    sent_at: datetime | None
+    created_at: UtcDatetime
+    sent_at: UtcDatetime | None
 
     @classmethod
     def of(cls, notice: Notice) -> NoticeRead:
@@ -227,7 +235,7 @@ class SimilarRead(BaseModel):
     code: str
     title: str
     state: InitiativeState
-    created_at: datetime
+    created_at: UtcDatetime
     score: float = Field(ge=0, le=1, description="1 means the same title or description.")
     reason: Literal["title", "description"]
 
@@ -253,7 +261,7 @@ class InitiativeDetail(InitiativeSummary):
     scope: str
     contact_phone: str
     contact_email: str
-    consent_at: datetime
+    consent_at: UtcDatetime
     allowed_transitions: list[InitiativeState] = Field(description="States a reviewer may move it to now.")
     attachments: list[AttachmentRead]
     history: list[EventRead]
@@ -347,7 +355,7 @@ class PlanVersionRead(BaseModel):
     sha256: str
     size: int
     actor: str
-    created_at: datetime
+    created_at: UtcDatetime
 
     @classmethod
     def of(cls, version: DocumentVersion) -> PlanVersionRead:
@@ -376,8 +384,8 @@ class PlanRead(BaseModel):
     is_active: bool
     passages: int
     version: int = Field(description="The newest version.")
-    ingested_at: datetime
-    removed_at: datetime | None
+    ingested_at: UtcDatetime
+    removed_at: UtcDatetime | None
 
     @classmethod
     def of(cls, document: Document) -> PlanRead:

@@ -125,7 +125,11 @@ def download_attachment(
     "/{initiative_id}/transitions",
     response_model=InitiativeDetail,
     responses=error_responses(
-        ErrorCode.NOT_FOUND, ErrorCode.ILLEGAL_TRANSITION, ErrorCode.CONFLICT, ErrorCode.VALIDATION
+        ErrorCode.BAD_REQUEST,
+        ErrorCode.NOT_FOUND,
+        ErrorCode.ILLEGAL_TRANSITION,
+        ErrorCode.CONFLICT,
+        ErrorCode.VALIDATION,
     ),
 )
 def move_initiative(
@@ -149,7 +153,7 @@ def move_initiative(
     "/{initiative_id}/comments",
     response_model=EventRead,
     status_code=201,
-    responses=error_responses(ErrorCode.NOT_FOUND, ErrorCode.VALIDATION),
+    responses=error_responses(ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND, ErrorCode.VALIDATION),
 )
 def comment_initiative(
     initiative_id: InitiativeId, comment_in: CommentCreate, session: SessionDep, reviewer: CurrentReviewer
@@ -165,7 +169,7 @@ def comment_initiative(
 @router.put(
     "/{initiative_id}/assignment",
     response_model=InitiativeDetail,
-    responses=error_responses(ErrorCode.NOT_FOUND, ErrorCode.VALIDATION),
+    responses=error_responses(ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND, ErrorCode.VALIDATION),
 )
 def assign_initiative(
     initiative_id: InitiativeId, assignment_in: AssignmentUpdate, session: SessionDep, reviewer: CurrentReviewer

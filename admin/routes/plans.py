@@ -20,6 +20,7 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PlanFile = Annotated[UploadFile, File(description="The plan: .txt, .docx or .pdf.")]
 _UPLOAD_ERRORS = (
+    ErrorCode.BAD_REQUEST,
     ErrorCode.FORBIDDEN,
     ErrorCode.TOO_LARGE,
     ErrorCode.UNSUPPORTED_TYPE,

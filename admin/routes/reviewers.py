@@ -34,7 +34,7 @@ def read_reviewers(session: SessionDep) -> list[ReviewerRead]:
     "",
     response_model=ReviewerRead,
     status_code=201,
-    responses=error_responses(ErrorCode.FORBIDDEN, ErrorCode.CONFLICT, ErrorCode.VALIDATION),
+    responses=error_responses(ErrorCode.BAD_REQUEST, ErrorCode.FORBIDDEN, ErrorCode.CONFLICT, ErrorCode.VALIDATION),
 )
 def add_reviewer(reviewer_in: ReviewerCreate, session: SessionDep, _admin: CurrentAdmin) -> ReviewerRead:
     """Create an account (admins only)."""
@@ -50,7 +50,9 @@ def read_reviewer(reviewer_id: ReviewerId, session: SessionDep) -> ReviewerRead:
 @router.patch(
     "/{reviewer_id}",
     response_model=ReviewerRead,
-    responses=error_responses(ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.VALIDATION),
+    responses=error_responses(
+        ErrorCode.BAD_REQUEST, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.VALIDATION
+    ),
 )
 def change_reviewer(
     reviewer_id: ReviewerId, reviewer_in: ReviewerUpdate, session: SessionDep, _admin: CurrentAdmin
