@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import ColumnElement, Select, event, func, select, update
+from sqlalchemy import ColumnElement, Select, event, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction, selectinload
 
 from core.errors import ErrorCode, ThiduaError
@@ -115,7 +115,10 @@ class InitiativeFilters(BaseModel):
 
 
 def _local_day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, VIETNAM_TZ).astimezone(UTC)
+    try:
+        return datetime.combine(day, time.min, VIETNAM_TZ).astimezone(UTC)
+    except OverflowError:  # 1 January of year 1 begins before UTC can count
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _conditions(filters: InitiativeFilters) -> list[ColumnElement[bool]]:
@@ -413,7 +416,7 @@ def withdraw(*, session: Session, initiative: Initiative, reason: str = "") -> I
 
 TITLE_THRESHOLD = 0.8
 DESCRIPTION_THRESHOLD = 0.5
-_CANDIDATE_LIMIT = 5000
+_CANDIDATE_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -449,9 +452,18 @@ def _title_similarity(left: str, right: str) -> float:
     return max(_jaccard(set(a.split()), set(b.split())), difflib.SequenceMatcher(None, a, b).ratio())
 
 
+def _longest_words(text: str, count: int = 3) -> list[str]:
+    unique = sorted({word for word in folded_words(text) if len(word) >= 3}, key=lambda word: (-len(word), word))
+    return unique[:count]
+
+
 def similar_initiatives(*, session: Session, initiative: Initiative, limit: int = 5) -> list[SimilarMatch]:
     """Earlier submissions with the same or nearly the same title or description, most alike first."""
     own_shingles = _shingles(initiative.description)
+    # Only submissions sharing one of the longest words of the title or description can be alike; the
+    # database drops the rest before anything is compared here.
+    anchors = {*_longest_words(initiative.title), *_longest_words(initiative.description)}
+    prefilter = or_(*(Initiative.search_text.contains(word, autoescape=True) for word in sorted(anchors)))
     rows = session.execute(
         select(
             Initiative.id,
@@ -461,7 +473,7 @@ def similar_initiatives(*, session: Session, initiative: Initiative, limit: int 
             Initiative.state,
             Initiative.created_at,
         )
-        .where(Initiative.id < initiative.id)
+        .where(Initiative.id < initiative.id, *([prefilter] if anchors else []))
         .order_by(Initiative.id.desc())
         .limit(_CANDIDATE_LIMIT)
     )

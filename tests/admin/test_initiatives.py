@@ -59,6 +59,7 @@ def test_list_filters_sorts_and_pages(client: TestClient, session: Session, revi
     old = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
     assert b.id not in listed(date_from=old)
     assert listed(date_to=old) == [b.id]
+    assert set(listed(date_from="0001-01-01", date_to="9999-12-31")) >= {a.id, b.id, c.id}
     assert listed(state=["submitted", "in_review"], locality="Huế") == [b.id]
     assert listed(state="accepted", locality="Huế") == []
     assert listed(sort="created_at", locality="Đà Nẵng") == [a.id, c.id]
