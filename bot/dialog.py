@@ -472,9 +472,15 @@ class Dialog:
         step = STEP_BY_NAME[str(turn.state.get("step", first_step()))]
         if files:
             self._take_files(turn, files)
-            if step.name == "attachments" or not text:
-                if step.name != "attachments":
-                    self._reprompt(turn)
+            if step.name == "attachments":
+                count = len(turn.state.get("attachments", []))
+                turn.say(
+                    f"Đã có {count} tệp. Anh/Chị gửi thêm tệp, hoặc bấm “Xong” để sang bước tiếp theo.",
+                    [[Button("Xong", f"pick:attachments:{DONE}")]],
+                )
+                return
+            if not text:
+                self._reprompt(turn)
                 return
         if step.name == "attachments":
             if is_done(text):
