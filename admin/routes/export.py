@@ -15,7 +15,7 @@ from core.errors import ErrorCode
 from core.export import to_csv, to_xlsx
 from core.review import EXPORT_HEADERS, SortKey, export_rows, stats
 
-router = APIRouter(tags=["export"])
+router = APIRouter()
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -23,6 +23,7 @@ CSV_TYPE = "text/csv; charset=utf-8"
 
 @router.get(
     "/initiatives/export",
+    tags=["export"],
     response_class=Response,
     responses={
         200: {
@@ -55,7 +56,7 @@ def export_initiatives(
     )
 
 
-@router.get("/stats", response_model=StatsRead, responses=error_responses(ErrorCode.VALIDATION))
+@router.get("/stats", response_model=StatsRead, tags=["stats"], responses=error_responses(ErrorCode.VALIDATION))
 def read_stats(session: SessionDep, filters: FiltersQuery) -> StatsRead:
     """Counts of the matching submissions by state, field, locality and month."""
     return StatsRead.of(stats(session=session, filters=filters))
