@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ErrorCode, ThiduaError
-from core.models import Attachment
+from core.models import Attachment, Conversation
 
 MAX_ATTACHMENTS = 10  # InitiativeCreate accepts at most ten
 # Extension → (content type, accepted leading bytes); the bytes decide, not what the client claims.
@@ -96,3 +98,28 @@ def store_attachment(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def purge_unclaimed_attachments(*, session: Session, older_than: timedelta) -> int:
+    """Delete files sent to forms that were never submitted (older than ``older_than``); returns how many."""
+    cutoff = datetime.now(UTC) - older_than
+    held: set[int] = set()
+    for state in session.scalars(select(Conversation.state)):
+        for key in ("attachments", "reply_attachments"):
+            held.update(int(i) for i in (state or {}).get(key, []) if str(i).isdigit())
+    stale = [
+        row
+        for row in session.scalars(
+            select(Attachment).where(Attachment.initiative_id.is_(None), Attachment.created_at < cutoff)
+        )
+        if row.id not in held
+    ]
+    paths = {row.storage_path for row in stale}
+    for row in stale:
+        session.delete(row)
+    session.flush()
+    for path in paths:
+        # Files are named by content hash: keep one another attachment still points to.
+        if session.scalar(select(Attachment.id).where(Attachment.storage_path == path).limit(1)) is None:
+            Path(path).unlink(missing_ok=True)
+    return len(stale)

@@ -183,8 +183,9 @@ class Dialog:
         touched = float(turn.state.get("touched", now.timestamp()))
         expired = now.timestamp() - touched > self._settings.form_idle_minutes * 60
         turn.state["touched"] = now.timestamp()
-        if mode != "idle" and expired:
-            was_form = mode in FORM_MODES
+        purged = bool(turn.state.pop("form_expired", False))  # housekeeping dropped an idle form already
+        if purged or (mode != "idle" and expired):
+            was_form = purged or mode in FORM_MODES
             self._reset(turn)
             mode = "idle"
             if was_form:

@@ -7,16 +7,19 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from bot.attachments import purge_unclaimed_attachments
 from bot.channels import Channels
 from bot.dialog import Dialog
 from bot.notifier import notice_worker
 from bot.ports import AnswerLike, BotRuntime, QuestionAnswerer
 from bot.web.routes import router as web_router
+from core.conversations import purge_abandoned_forms
 from core.db import session_scope
 from core.dedup import forget_old_updates
 
@@ -83,7 +86,7 @@ async def run_channels(
             stack.push_async_callback(zalo.stop)
             channels.zalo = zalo
             tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
-        tasks.append(asyncio.create_task(_housekeeping(runtime), name="processed-updates-cleanup"))
+        tasks.append(asyncio.create_task(_housekeeping(runtime), name="chat-housekeeping"))
         stack.push_async_callback(_cancel, tasks)
         if app is not None:
             app.state.channels = channels
@@ -95,20 +98,25 @@ async def run_channels(
 
 
 async def _housekeeping(runtime: BotRuntime) -> None:
-    """Forget processed update ids once the platforms can no longer redeliver them (hourly)."""
+    """Hourly: forget old update ids, drop abandoned forms and their files (personal data is not kept idle)."""
     while True:
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
         try:
             await run_in_threadpool(_forget_old, runtime)
         except Exception:
-            log.exception("cleaning processed updates failed")
+            log.exception("housekeeping failed; trying again in an hour")
 
 
 def _forget_old(runtime: BotRuntime) -> None:
+    idle = timedelta(minutes=runtime.settings.form_idle_minutes)
     with session_scope(runtime.sessions) as session:
-        removed = forget_old_updates(session=session)
-    if removed:
-        log.info("forgot %d processed update ids", removed)
+        updates = forget_old_updates(session=session)
+    with session_scope(runtime.sessions) as session:
+        forms = purge_abandoned_forms(session=session, idle=idle)
+    with session_scope(runtime.sessions) as session:
+        files = purge_unclaimed_attachments(session=session, older_than=max(idle * 2, timedelta(days=1)))
+    if updates or forms or files:
+        log.info("housekeeping: %d update ids, %d abandoned forms, %d unclaimed files removed", updates, forms, files)
 
 
 def _worker(runtime: BotRuntime, channel: str, send: Any, interval: float) -> asyncio.Task[None]:

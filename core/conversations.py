@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -33,3 +34,27 @@ def save_state(*, conversation: Conversation, state: dict[str, Any], locality: s
     """Replace the stored state (a new dict, so the JSON column is seen as changed) and the chosen locality."""
     conversation.state = dict(state)
     conversation.locality = locality
+
+
+FORM_MODES = ("form", "confirm", "edit")
+FORM_KEYS = ("step", "form", "attachments", "editing", "submission_key", "choices", "choices_for")
+
+
+def purge_abandoned_forms(*, session: Session, idle: timedelta) -> int:
+    """Drop half-filled forms idle longer than ``idle`` (they hold names and phone numbers); returns how many.
+
+    The conversation keeps ``form_expired`` so the dialog can still tell the user politely at their next message.
+    """
+    cutoff = datetime.now(UTC) - idle
+    purged = 0
+    for conversation in session.scalars(select(Conversation).where(Conversation.updated_at < cutoff)):
+        state = dict(conversation.state or {})
+        if state.get("mode") not in FORM_MODES:
+            continue
+        for key in FORM_KEYS:
+            state.pop(key, None)
+        state.update(mode="idle", form_expired=True)
+        conversation.state = state
+        purged += 1
+    session.flush()
+    return purged

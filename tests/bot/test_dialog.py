@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.attachments import purge_unclaimed_attachments
 from bot.commands import Command, parse_command
 from bot.dialog import Dialog
 from bot.initiative_form import match_choice, parse_contact
 from bot.messages import Incoming, IncomingFile
 from bot.rendering import clean_text, split_text
+from core.conversations import purge_abandoned_forms
 from core.dedup import forget_old_updates
 from core.models import Attachment, Conversation, Initiative, ProcessedUpdate
 from core.settings import Settings
@@ -174,3 +176,28 @@ def test_old_update_ids_are_forgotten(session: Session) -> None:
     session.flush()
     assert forget_old_updates(session=session) == 1
     assert [p.update_key for p in session.scalars(select(ProcessedUpdate))] == ["new-1"]
+
+
+def test_abandoned_forms_and_their_files_are_purged(dialog: Dialog, session: Session) -> None:
+    say = _say(dialog, "p1")
+    fill_form(say, FORM_BEFORE_FILE)
+    dialog.handle(Incoming(channel="web", user_id="p1", files=(IncomingFile("a.png", "image/png", len(PNG), PNG),)))
+    attachment = session.scalar(select(Attachment).where(Attachment.channel_user_id == "p1"))
+    conversation = session.scalar(select(Conversation).where(Conversation.user_id == "p1"))
+    assert attachment is not None and conversation is not None
+    stored = Path(attachment.storage_path)
+    assert stored.exists()
+    long_ago = datetime.now(UTC) - timedelta(days=3)
+    attachment.created_at = long_ago
+    session.flush()
+    assert purge_unclaimed_attachments(session=session, older_than=timedelta(days=1)) == 0, "held by a live form"
+
+    conversation.updated_at = long_ago
+    session.flush()
+    assert purge_abandoned_forms(session=session, idle=timedelta(hours=1)) == 1
+    session.refresh(conversation)
+    assert "form" not in conversation.state and conversation.state["mode"] == "idle"
+    assert purge_unclaimed_attachments(session=session, older_than=timedelta(days=1)) == 1
+    assert not stored.exists()
+    session.commit()
+    assert "đã hết hạn" in say("Nguyễn Văn An")
