@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 CONCURRENT_UPDATES = 16
 ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -51,9 +53,13 @@ class TelegramChannel:
     def __init__(self, *, settings: Settings, dialog: Dialog) -> None:
         if not settings.telegram_token:
             raise ValueError("THIDUA_TELEGRAM_TOKEN is not set")
+        secret = settings.telegram_webhook_secret
+        if secret and not SECRET_FORMAT.fullmatch(secret):
+            # Telegram's setWebhook refuses any other secret_token, so fail at start-up rather than never get updates.
+            raise ValueError("THIDUA_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         self.settings = settings
         self.dialog = dialog
-        self.webhook_mode = bool(settings.telegram_webhook_secret)
+        self.webhook_mode = bool(secret)
         api = settings.telegram_api_url.rstrip("/")
         builder = (
             Application.builder()

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,8 @@ router = APIRouter(tags=["webhooks"])
 
 CHANNEL = "zalo"
 MAX_BODY_BYTES = 1024 * 1024
+# Zalo retries for up to 12 hours (*unsure*); processed msg_ids are remembered for 3 days (core.dedup).
+MAX_EVENT_AGE = timedelta(days=2)
 TEXT_EVENTS = {"user_send_text"}
 FILE_EVENTS = {"user_send_image", "user_send_file"}
 UNSUPPORTED_EVENTS = {
@@ -41,6 +44,14 @@ UNSUPPORTED_EVENTS = {
     "user_send_link",
     "user_send_business_card",
 }
+
+
+def _too_old(timestamp: str) -> bool:
+    try:
+        sent = datetime.fromtimestamp(int(timestamp) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return True
+    return datetime.now(UTC) - sent > MAX_EVENT_AGE
 
 
 class ZaloChannel:
@@ -153,6 +164,10 @@ async def zalo_webhook(request: Request, background: BackgroundTasks) -> Any:
     ):
         log.warning("Zalo webhook call with a wrong signature")
         return JSONResponse({"error": "forbidden", "detail": "Sai chữ ký."}, status_code=403)
+    if _too_old(str(event["timestamp"])):
+        # Signed but stale: a replay outlives our memory of msg_ids, so it is acknowledged and ignored.
+        log.warning("ignored a Zalo event older than %s", MAX_EVENT_AGE)
+        return {"ok": True}
     # Answer now (Zalo waits about 2 s); the event is handled after the response is sent.
     background.add_task(zalo.process, event)
     return {"ok": True}

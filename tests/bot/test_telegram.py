@@ -401,3 +401,12 @@ def test_polling_without_webhook_secret(tmp_path: Path, fake: FakeTelegram) -> N
             assert client.post("/webhooks/telegram", json=update, headers={HEADER: SECRET}).status_code == 404
     finally:
         runtime.close()
+
+
+def test_secret_in_a_format_telegram_refuses_stops_start_up(tmp_path: Path, fake: FakeTelegram) -> None:
+    runtime = make_runtime(_settings(tmp_path, fake, telegram_webhook_secret="has spaces & symbols!"))
+    try:
+        with pytest.raises(ValueError, match="1-256 characters"), TestClient(make_app(runtime)):
+            pass
+    finally:
+        runtime.close()

@@ -106,7 +106,7 @@ class ZaloUser:
             "sender": {"id": self.user_id},
             "recipient": {"id": "579745863508352884"},
             "message": {"msg_id": f"msg{ZaloUser.counter:06d}", **message},
-            "timestamp": str(1_700_000_000_000 + ZaloUser.counter),
+            "timestamp": str(int(time.time() * 1000) + ZaloUser.counter),
             "user_id_by_app": "5520000000000",
         }
 
@@ -346,11 +346,12 @@ def test_sticker_and_follow_events(client: TestClient, fake: FakeZalo) -> None:
     user = ZaloUser(client, fake)
     sticker = user.exchange(user.event("user_send_sticker", attachments=[{"type": "sticker"}]))
     assert "chỉ đọc được tin nhắn chữ" in sticker[0]["text"]
-    follow = {"event_name": "follow", "app_id": APP_ID, "follower": {"id": "999"}, "timestamp": "1700000000999"}
+    now = str(int(time.time() * 1000))
+    follow = {"event_name": "follow", "app_id": APP_ID, "follower": {"id": "999"}, "timestamp": now}
     raw, headers = _signed(follow)
     assert client.post("/webhooks/zalo", content=raw, headers=headers).status_code == 200
     assert "Xin chào" in fake.sent("999")[0]["text"]
-    seen = {"event_name": "user_seen_message", "app_id": APP_ID, "timestamp": "1700000001000"}
+    seen = {"event_name": "user_seen_message", "app_id": APP_ID, "timestamp": now}
     raw, headers = _signed(seen)
     assert client.post("/webhooks/zalo", content=raw, headers=headers).status_code == 200
 
@@ -392,3 +393,11 @@ def _wait_notice(runtime: ChatRuntime, condition: Any) -> Notice:
                 return notice
         assert time.monotonic() < deadline, "notice not in the expected state"
         time.sleep(0.05)
+
+
+def test_signed_but_stale_event_is_ignored(client: TestClient, fake: FakeZalo, runtime: ChatRuntime) -> None:
+    user = ZaloUser(client, fake)
+    event = user.event(text="Hạn gửi sáng kiến?")
+    event["timestamp"] = str(int((time.time() - 3 * 86400) * 1000))
+    assert user.post(event) == 200
+    assert fake.sent() == [] and runtime.answerer.asked == []
