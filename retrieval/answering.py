@@ -14,7 +14,7 @@ from knowledge.passages import Fact, Passage, PlanMeta
 from retrieval.compose import Unit, block, decline, has_date, has_number, select_quote, split_units, unit_score
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.generator import AnswerGenerator
-from retrieval.lexical import LexicalIndex, char_trigrams, features, pairs, syllables
+from retrieval.lexical import LexicalIndex, char_trigrams, features, syllables
 from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, parse_query
 from retrieval.scoping import LocalityResolver
 from retrieval.vectorstore import PassageIndex, StoredPassage
@@ -27,6 +27,8 @@ MIN_SUPPORT = 0.3  # below this share of the question's content found in the evi
 MIN_COMPOUNDS = 0.45  # below this share of the question's two-word terms …
 CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its content
 MAX_BLOCKS = 5
+DENSE_BONUS = 0.15  # weight of the embedder's relative cosine in the final ranking
+RUNNER_UP = 0.9  # a second passage scoring this close to the best is quoted as well
 DETAIL_CACHE = 2048  # passages whose sentences and words are kept between questions
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
@@ -71,6 +73,7 @@ class _Details:
     words: frozenset[str]
     pairs: frozenset[str]
     section_words: frozenset[str]
+    section_pairs: frozenset[str]
 
     @classmethod
     def of(cls, passage: Passage) -> _Details:
@@ -83,6 +86,7 @@ class _Details:
             pairs=frozenset(f"{a} {b}" for a, b in pairwise(tokens))
             | frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
             section_words=frozenset(section_tokens),
+            section_pairs=frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
         )
 
 
@@ -105,6 +109,9 @@ class _Terms:
     pairs: tuple[str, ...]
     expansion: tuple[str, ...]
     compounds: tuple[str, ...]  # adjacent content-word pairs: the question's multi-syllable terms
+    topic: tuple[str, ...]  # content words plus the movement's own words, for ranking sentences
+    expansion_pairs: tuple[str, ...] = ()  # word pairs of the plan wordings in ``expansion``
+    kind_hints: tuple[str, ...] = ()  # plan words that answers of the wanted kind use (ranking only)
 
 
 class Answerer:
@@ -160,6 +167,40 @@ class Answerer:
 
     def answer(self, question: str, *, locality: str | None = None) -> Answer:
         """Answer ``question``; ``locality`` (a remembered /diaban choice) scopes it unless the question names one."""
+        query, docs, terms = self._understand(question, locality)
+        candidates = self._search(query, terms, docs or None)
+        if not candidates:
+            return self._declined(question, docs)
+        if not docs and (query.asks_which_plans or self._plans_differ(candidates)):
+            return self._per_plan(question, query, terms, candidates)
+        best = candidates[0]
+        if not self._answers(best, query, terms):
+            return self._declined(question, docs)
+        entry = self._entries[best.row]
+        meta = entry.stored.meta
+        text = block(meta, entry.stored.passage, self._quote(entry, query, terms))
+        ordered = [best]
+        runner_up = self._runner_up(candidates, query, terms)
+        if runner_up is not None:
+            other = self._entries[runner_up.row]
+            quote = self._quote(other, query, terms, whole=False, best_only=True)
+            text += "\n\nNgoài ra:\n" + block(other.stored.meta, other.stored.passage, quote)
+            ordered.append(runner_up)
+        ordered += [c for c in candidates if c not in ordered]
+        sources = [self._source(c) for c in ordered[:MAX_SOURCES]]
+        text = self._generated(question, [self._entries[c.row] for c in ordered[:3]], text)
+        return Answer(question, text, True, sources, [meta.locality])
+
+    def _runner_up(self, candidates: list[_Candidate], query: ParsedQuery, terms: _Terms) -> _Candidate | None:
+        """A second passage that answers nearly as well: quoted too, since the evidence does not pick one."""
+        best = candidates[0]
+        for candidate in candidates[1:3]:
+            if candidate.score >= RUNNER_UP * best.score and self._answers(candidate, query, terms):
+                return candidate
+        return None
+
+    def _understand(self, question: str, locality: str | None) -> tuple[ParsedQuery, list[str], _Terms]:
+        """The parsed question, the plans it is about (named, else remembered) and its search terms."""
         query = parse_query(question)
         docs, phrases = self._resolver.named(query.text)
         if not docs and locality:
@@ -170,33 +211,23 @@ class Answerer:
             pairs=tuple(_content_pairs(query.tokens, named_words)),
             expansion=tuple(t for t in query.expansion if t not in query.content),
             compounds=tuple(_compounds(query, named_words)),
+            topic=tuple(t for t in query.topic if t not in named_words),
+            expansion_pairs=query.expansion_pairs,
+            kind_hints=query.kind_hints,
         )
-        candidates = self._search(query, terms, docs or None)
-        if not candidates:
-            return self._declined(question, docs)
-        if not docs and (query.asks_which_plans or self._plans_differ(candidates)):
-            return self._per_plan(question, query, terms, candidates)
-        best = candidates[0]
-        if not self._answers(best, query, terms):
-            return self._declined(question, docs)
-        entry = self._entries[best.row]
-        quote = self._quote(entry, query, terms)
-        meta = entry.stored.meta
-        text = block(meta, entry.stored.passage, quote)
-        sources = [self._source(c) for c in candidates[:MAX_SOURCES]]
-        text = self._generated(question, [self._entries[c.row] for c in candidates[:3]], text)
-        return Answer(question, text, True, sources, [meta.locality])
+        return query, docs, terms
 
     def _search(self, query: ParsedQuery, terms: _Terms, docs: list[str] | None) -> list[_Candidate]:
         if not self._entries:
             return []
         qfeatures: Counter[str] = Counter()
-        qfeatures.update("w:" + t for t in set(terms.content))
+        qfeatures.update("w:" + t for t in set(terms.topic))
         qfeatures.update("p:" + p for p in set(terms.pairs))
         qfeatures.update("s:" + t for t in set(terms.content))
         qfeatures.update("c:" + g for g in set(char_trigrams(terms.content)))
         qfeatures.update("w:" + t for t in set(terms.expansion))
-        qfeatures.update("p:" + p for p in pairs(list(terms.expansion)))
+        qfeatures.update("p:" + p for p in set(terms.expansion_pairs))
+        qfeatures.update("w:" + t for t in set(terms.kind_hints))
         scores = self._lexical.scores(qfeatures)
         if docs is not None:
             allowed = np.zeros(len(scores), dtype=bool)
@@ -215,11 +246,20 @@ class Answerer:
         dense_ids = [pid for pid, _ in dense if pid in self._row_of]
         fused = reciprocal_rank_fusion([lexical_ids, dense_ids], [LEXICAL_WEIGHT, DENSE_WEIGHT])
         top = max(fused.values(), default=1.0) or 1.0
-        candidates = [self._candidate(self._row_of[pid], score / top, query, terms) for pid, score in fused.items()]
+        # how far above the pack the embedder puts a passage: rescues passages whose OCR-damaged words match badly
+        cosines = {pid: cos for pid, cos in dense if pid in self._row_of}
+        low, high = (min(cosines.values()), max(cosines.values())) if cosines else (0.0, 0.0)
+        spread = (high - low) or 1.0
+        candidates = [
+            self._candidate(
+                self._row_of[pid], score / top, (cosines[pid] - low) / spread if pid in cosines else 0.0, query, terms
+            )
+            for pid, score in fused.items()
+        ]
         candidates.sort(key=lambda c: c.score, reverse=True)
         return candidates
 
-    def _candidate(self, row: int, fused: float, query: ParsedQuery, terms: _Terms) -> _Candidate:
+    def _candidate(self, row: int, fused: float, dense: float, query: ParsedQuery, terms: _Terms) -> _Candidate:
         entry = self._details(row)
         idf = self._lexical.idf
         words = set(terms.content)
@@ -229,13 +269,18 @@ class Answerer:
         wanted_pairs = set(terms.pairs)
         total_p = sum(idf("p:" + p) for p in wanted_pairs)
         have_p = sum(idf("p:" + p) for p in wanted_pairs if p in entry.pairs)
+        have_x += sum(idf("p:" + p) for p in set(terms.expansion_pairs) if p in entry.pairs)
         word_share = min(1.0, (have_w + 0.5 * have_x) / total_w)
         pair_share = have_p / total_p if total_p else word_share
         support = 0.6 * word_share + 0.4 * pair_share
-        section = sum(idf("w:" + t) for t in words if t in entry.section_words) / total_w
+        section_have = sum(idf("w:" + t) for t in words if _in_title(t, entry.section_words))
+        section_have += sum(0.5 * idf("w:" + t) for t in set(terms.expansion) if t in entry.section_words)
+        section_have += sum(0.5 * idf("p:" + p) for p in set(terms.expansion_pairs) if p in entry.section_pairs)
+        section = min(1.0, section_have / total_w)
         best_unit = max((self._unit_score(u, query, terms) for u in entry.units), default=0.0)
-        unit = min(1.0, best_unit / (total_w + 1.4 * total_p or 1.0))
-        score = 0.6 * fused + support + 0.4 * section + 0.8 * unit
+        total_topic = sum(idf("w:" + t) for t in set(terms.topic))
+        unit = min(1.0, best_unit / (total_topic + 1.4 * total_p or 1.0))
+        score = 0.6 * fused + DENSE_BONUS * dense + support + 0.4 * section + 0.8 * unit
         held = [c for c in terms.compounds if c in entry.pairs or _synonym_held(c, entry.words)]
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
         return _Candidate(row, fused, support, section, unit, compounds, score)
@@ -243,12 +288,12 @@ class Answerer:
     def _unit_score(self, unit: Unit, query: ParsedQuery, terms: _Terms) -> float:
         return unit_score(
             unit,
-            terms.content,
+            terms.topic,
             terms.pairs,
             self._lexical.idf,
             wants_date=query.wants_date,
             wants_number=query.wants_number,
-            extra=terms.expansion,
+            extra=terms.expansion + terms.kind_hints,
         )
 
     def _answers(self, candidate: _Candidate, query: ParsedQuery, terms: _Terms) -> bool:
@@ -306,10 +351,14 @@ class Answerer:
         text = self._generated(question, [self._entries[c.row] for c in chosen], text)
         return Answer(question, text, True, sources, localities)
 
-    def _quote(self, entry: _Entry, query: ParsedQuery, terms: _Terms) -> str:
+    def _quote(
+        self, entry: _Entry, query: ParsedQuery, terms: _Terms, *, whole: bool | None = None, best_only: bool = False
+    ) -> str:
         units = self._details(self._row_of[entry.stored.passage.id]).units
         scores = [self._unit_score(u, query, terms) for u in units]
-        quote = select_quote(units, scores, whole=query.wants_list)
+        if best_only and units:
+            return units[max(range(len(units)), key=lambda i: scores[i])].text
+        quote = select_quote(units, scores, whole=query.wants_list if whole is None else whole)
         return quote or entry.stored.passage.text
 
     def _source(self, candidate: _Candidate) -> Source:
@@ -349,6 +398,27 @@ def _passage_features(passage: Passage) -> Counter[str]:
     if passage.original and passage.original != passage.text:
         counts.update("c:" + g for g in char_trigrams(syllables(passage.original)))
     return counts
+
+
+def _in_title(word: str, title_words: frozenset[str]) -> bool:
+    """Whether a section title holds ``word``, tolerating OCR damage ("donvi", "thugc") since titles are short."""
+    if word in title_words:
+        return True
+    if len(word) < 3 or word.isdigit():
+        return False
+    grams = _trigrams(word)
+    for candidate in title_words:
+        if len(candidate) >= 3 and word in candidate and len(candidate) <= len(word) + 3:
+            return True
+        other = _trigrams(candidate)
+        if len(grams & other) / len(grams | other) >= 0.4:
+            return True
+    return False
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f"<{word}>"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 def _compounds(query: ParsedQuery, named_words: set[str]) -> list[str]:

@@ -22,8 +22,8 @@ FIELD_WEIGHTS = {"w": 1.0, "p": 1.4, "s": 0.6, "c": 0.25}
 
 
 def syllables(text: str) -> list[str]:
-    """Folded syllables (letters or digits) of ``text``."""
-    return _WORD.findall(fold(text))
+    """Folded syllables (letters or digits) of ``text``; "%" reads as "phần trăm", as people ask for a "tỷ lệ"."""
+    return _WORD.findall(fold(text).replace("%", " phan tram "))
 
 
 def pairs(tokens: Sequence[str]) -> list[str]:

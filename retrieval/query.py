@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 from core.vietnamese import fold, nfc, squash_spaces
 
@@ -106,11 +107,18 @@ _STOPWORDS_ACCENTED_TEXT = """
     bị tôi mình em anh chị bạn biết hỏi xin muốn chứ rồi nếu thì trên dưới qua tới cái điều gồm
 """
 STOPWORDS_ACCENTED: frozenset[str] = frozenset(_STOPWORDS_ACCENTED_TEXT.split())
+# Folded forms that are question words or particles whatever their diacritics were ("bao nhiêu", "như thế nào").
+# Used when a question has no diacritics at all (restoration unavailable). Words that fold onto content words
+# ("ban" Ban/bạn, "hoi" hội/hỏi, "dung" dựng/đúng, "bao" báo/bao, "qua" quả/qua) are left out on purpose.
 _STOPWORDS_TEXT = """
-    la gi nao cua cac nhung khong duoc va voi cho trong o the nhu phai ai dau sao khi tai theo de den tu mot nay do
-    ra vao ma thi con hay hoac a vay oi nhe ha dung co ve can gom bao nhieu may luc gio ntn lam kia ay cung da se
-    dang bi toi minh em anh chi ban ad biet hoi xin muon chu roi neu tren duoi qua toi cai dieu
+    la gi nao cua cac nhung khong duoc va voi cho trong o the nhu phai ai sao khi theo mot nay ra vao thi hay hoac
+    a vay oi nhe nhieu ntn j ko k
 """
+# Unaccented words of an accented question are genuinely unaccented: these few are particles.
+_BARE_STOPWORDS_TEXT = """
+    khi ra nay cho theo trong ai sao hay thi nhu ma do con bao
+"""
+BARE_STOPWORDS: frozenset[str] = frozenset(_BARE_STOPWORDS_TEXT.split())
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
 # Words that name the movement or the plan itself: present in every plan, so they never decide relevance.
 _GENERIC_ACCENTED_TEXT = """
@@ -123,11 +131,16 @@ _GENERIC_TEXT = """
 GENERIC: frozenset[str] = frozenset(_GENERIC_TEXT.split())
 
 
-def is_function_word(word: str) -> bool:
-    """Tell whether a word (as typed, any case) is a question word, particle or the movement's own name."""
+def is_function_word(word: str, *, accented_text: bool = True) -> bool:
+    """Tell whether a word is a question word, particle or the movement's own name.
+
+    ``accented_text`` says whether the question carries diacritics: then an unaccented word is taken as written.
+    """
     lowered = word.lower()
     if fold(lowered) != lowered:
         return lowered in STOPWORDS_ACCENTED or lowered in GENERIC_ACCENTED
+    if accented_text:
+        return lowered in BARE_STOPWORDS or lowered in GENERIC
     return lowered in STOPWORDS or lowered in GENERIC
 
 
@@ -147,17 +160,13 @@ _WHICH_PLANS_Q = re.compile(
 )
 
 
-# How people ask vs how plans write: a question phrase (folded) → plan words (folded) that answer it.
+# How people ask vs how plans write: a question phrase (folded) → plan words (folded) that mean the same thing.
 EXPANSIONS: dict[str, str] = {
     "gui toi": "noi nhan",
     "gui den": "noi nhan",
     "gui cho": "noi nhan",
     "ai nhan": "noi nhan",
     "uu tien": "tap trung",
-    "han chot": "truoc ngay",
-    "han nop": "truoc ngay",
-    "thoi han": "truoc ngay dinh ky",
-    "khi nao": "truoc ngay dinh ky",
     "kenh": "phuong tien thong tin bao chi cong thong tin",
     "phu trach": "chu tri tham muu",
     "chiu trach nhiem": "chu tri tham muu",
@@ -167,13 +176,23 @@ EXPANSIONS: dict[str, str] = {
     "can cu": "thuc hien",
     "dua tren": "can cu thuc hien",
     "muc tieu": "muc dich phan dau",
-    "bao gio": "thoi gian giai doan",
-    "bao lau": "thoi gian giai doan",
     "ai duoc khen": "khen thuong tap the ca nhan",
     "phan thuong": "khen thuong hinh thuc",
     "danh hieu": "khen thuong hinh thuc",
     "phan anh": "vuong mac",
     "gap kho khan": "vuong mac",
+    "ty le": "phan tram",
+}
+# Question phrases that say what kind of answer is wanted → plan words such answers are written with. They help
+# find the answering sentence but never count as the question's subject being covered.
+KIND_HINTS: dict[str, str] = {
+    "han chot": "truoc ngay",
+    "han nop": "truoc ngay",
+    "thoi han": "truoc ngay dinh ky",
+    "khi nao": "truoc ngay dinh ky",
+    "bao gio": "thoi gian giai doan",
+    "bao lau": "thoi gian giai doan",
+    "bao nhieu phan tram": "phan tram",
 }
 
 
@@ -186,11 +205,14 @@ class ParsedQuery:
     folded: str  # ``text`` folded (lower case, no diacritics), one space between tokens
     tokens: tuple[str, ...]  # folded tokens of ``text``
     content: tuple[str, ...]  # folded tokens that carry the question's subject (no question words)
+    topic: tuple[str, ...]  # ``content`` plus the movement's own words
     wants_date: bool
     wants_number: bool
     wants_list: bool
     asks_which_plans: bool
     expansion: tuple[str, ...] = ()  # folded plan words that answer phrases of the question
+    expansion_pairs: tuple[str, ...] = ()  # adjacent pairs within those plan wordings, e.g. "noi nhan"
+    kind_hints: tuple[str, ...] = ()  # plan words that answers of the wanted kind are written with
 
 
 def expand_shorthand(text: str) -> str:
@@ -231,9 +253,58 @@ def restore_diacritics(text: str) -> str:
         return text
 
 
+# Question phrases, matched on folded words: a restored question may carry wrong diacritics ("như thể nào").
+_QUESTION_PHRASES = (
+    "nhu the nao",
+    "the nao",
+    "bao nhieu",
+    "la gi",
+    "lam gi",
+    "o dau",
+    "khi nao",
+    "luc nao",
+    "bao gio",
+    "ra sao",
+    "nhung gi",
+    "cai gi",
+    "so may",
+    "la ai",
+    "nhung ai",
+    "duoc khong",
+    "co khong",
+)
+
+
+def _question_phrase_positions(folded: list[str]) -> set[int]:
+    positions: set[int] = set()
+    for phrase in _QUESTION_PHRASES:
+        parts = phrase.split()
+        for start in range(len(folded) - len(parts) + 1):
+            if folded[start : start + len(parts)] == parts:
+                positions.update(range(start, start + len(parts)))
+    return positions
+
+
+def _words_kept(text: str, *, keep_generic: bool) -> tuple[str, ...]:
+    words = re.findall(r"[^\W_]+", text)
+    folded = [fold(w) for w in words]
+    accented = fold(text) != text.lower()
+    skip = _question_phrase_positions(folded)
+    return tuple(
+        f
+        for i, (w, f) in enumerate(zip(words, folded, strict=True))
+        if i not in skip and (not is_function_word(w, accented_text=accented) or (keep_generic and f in GENERIC))
+    )
+
+
 def content_tokens(text: str) -> tuple[str, ...]:
     """The folded words that say what the question is about: no question words, particles or movement names."""
-    return tuple(fold(w) for w in re.findall(r"[^\W_]+", text) if not is_function_word(w))
+    return _words_kept(text, keep_generic=False)
+
+
+def topic_tokens(text: str) -> tuple[str, ...]:
+    """Content words plus the movement's own words ("kế hoạch", "chuyển đổi số"): they matter within a sentence."""
+    return _words_kept(text, keep_generic=True)
 
 
 def tokenize_folded(text: str) -> list[str]:
@@ -251,19 +322,21 @@ def parse_query(question: str) -> ParsedQuery:
     tokens = tokenize_folded(text)
     folded = " ".join(tokens)
     spaced = " " + " ".join(folded_words_plain(text)) + " "
+    wordings = [words for phrase, words in EXPANSIONS.items() if f" {phrase} " in spaced]
     return ParsedQuery(
         raw=question,
         text=text,
         folded=folded,
         tokens=tuple(tokens),
         content=content_tokens(text),
+        topic=topic_tokens(text),
         wants_date=bool(_DATE_Q.search(spaced)),
         wants_number=bool(_NUMBER_Q.search(spaced)),
         wants_list=bool(_LIST_Q.search(spaced)),
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
-        expansion=tuple(
-            word for phrase, words in EXPANSIONS.items() if f" {phrase} " in spaced for word in words.split()
-        ),
+        expansion=tuple(word for words in wordings for word in words.split()),
+        expansion_pairs=tuple(f"{a} {b}" for words in wordings for a, b in pairwise(words.split())),
+        kind_hints=tuple(w for phrase, words in KIND_HINTS.items() if f" {phrase} " in spaced for w in words.split()),
     )
 
 
