@@ -174,9 +174,9 @@ class Dialog:
         text = clean_text(incoming.text)
         if len(text) > self._settings.max_message_chars:
             turn.say(
-                f"Tin nhắn của Anh/Chị dài {len(text):,} ký tự, vượt quá giới hạn "
-                f"{self._settings.max_message_chars:,} ký tự. Anh/Chị vui lòng gửi ngắn gọn hơn "
-                "hoặc chia thành nhiều tin.".replace(",", ".")
+                f"Tin nhắn của Anh/Chị dài {_number(len(text))} ký tự, vượt quá giới hạn "
+                f"{_number(self._settings.max_message_chars)} ký tự. Anh/Chị vui lòng gửi ngắn gọn hơn "
+                "hoặc chia thành nhiều tin."
             )
             return
         mode = str(turn.state.get("mode", "idle"))
@@ -817,6 +817,11 @@ def _latest_public_note(initiative: Initiative) -> str:
         and event.actor != "submitter"
     ]
     return notes[-1].note if notes else ""
+
+
+def _number(value: int) -> str:
+    """``10000`` as Vietnamese write it: ``10.000``."""
+    return f"{value:,}".replace(",", ".")
 
 
 def _size_label(size: int) -> str:

@@ -194,7 +194,11 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if query is None or user is None:
         return
     channel = _channel(context)
-    await with_retries(query.answer)
+    try:
+        await with_retries(query.answer)  # stops the button's spinner
+    except TelegramError:
+        # A re-delivered or stale query can no longer be answered; the dialog still decides what to do.
+        log.info("could not answer a callback query", exc_info=True)
     chat_id = query.message.chat.id if query.message is not None else user.id
     incoming = Incoming(
         channel=CHANNEL,

@@ -410,3 +410,15 @@ def test_secret_in_a_format_telegram_refuses_stops_start_up(tmp_path: Path, fake
             pass
     finally:
         runtime.close()
+
+
+def test_stale_callback_query_still_gets_its_reply_and_no_apology(client: TestClient, fake: FakeTelegram) -> None:
+    def too_old(request: Recorded) -> tuple[int, dict[str, str], bytes] | None:
+        if request.path.endswith("/answerCallbackQuery"):
+            body = {"ok": False, "error_code": 400, "description": "Bad Request: query is too old"}
+            return 400, {}, json.dumps(body).encode()
+        return None
+
+    fake.overrides.append(too_old)
+    reply = TelegramUser(client, fake).press("menu:submit")
+    assert "Bước 1/12" in reply and "sự cố" not in reply

@@ -248,7 +248,7 @@ def test_missing_or_bad_session_is_422(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a" * 10_000, "vượt quá giới hạn"),
+        ("a" * 10_000, "dài 10.000 ký tự, vượt quá giới hạn 4.000 ký tự"),
         ("<script>alert('x')</script> hạn nộp?", FAKE_CITATION),
         ("'; DROP TABLE initiatives; --", FAKE_CITATION),
         ("😀🎉🙏", "Em chưa hiểu"),
