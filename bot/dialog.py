@@ -401,6 +401,7 @@ class Dialog:
             "editing",
             "submission_key",
             "choices",
+            "choices_for",
             "reply_code",
             "reply_attachments",
         ):

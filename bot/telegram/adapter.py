@@ -104,7 +104,7 @@ class TelegramChannel:
         """Queue one webhook update for processing (raises ``ValueError`` when it is not an update)."""
         try:
             update = Update.de_json(payload, self.application.bot)
-        except (KeyError, TypeError, AttributeError) as exc:
+        except Exception as exc:  # whatever the library trips over in a hostile body, it is not an update
             raise ValueError("not a Telegram update") from exc
         await self.application.update_queue.put(update)
 

@@ -213,7 +213,18 @@ def test_wrong_or_missing_secret_is_403_and_changes_nothing(
         assert db.scalar(select(func.count(ProcessedUpdate.id))) == 0
 
 
-@pytest.mark.parametrize("body", [b"{nope", b"[]", b'{"message": {}}', b'{"update_id": "x"}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{nope",
+        b"[]",
+        b'{"message": {}}',
+        b'{"update_id": "x"}',
+        b'{"update_id": 5, "message": "text"}',
+        b'{"update_id": 5, "message": {"date": "yesterday", "chat": 1}}',
+        b"\xff\xfe",
+    ],
+)
 def test_malformed_update_is_400(client: TestClient, body: bytes) -> None:
     response = client.post("/webhooks/telegram", content=body, headers={HEADER: SECRET})
     assert response.status_code == 400
