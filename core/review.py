@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, event, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction, selectinload
 
 from core.errors import ErrorCode, ThiduaError
-from core.initiatives import STATE_LABELS, check_transition
+from core.initiatives import CODE_PATTERN, STATE_LABELS, check_transition
 from core.models import Attachment, Initiative, InitiativeEvent, InitiativeState, Notice, Reviewer
 from core.notices import enqueue_notice
 from core.settings import Settings
@@ -105,7 +105,9 @@ class InitiativeFilters(BaseModel):
     date_to: date | None = Field(None, description="Submitted on or before this day (Vietnam time).")
     assigned_reviewer_id: int | None = Field(None, ge=1, le=2**31 - 1, description="Assigned to this reviewer.")
     unassigned: bool = Field(False, description="Only submissions assigned to nobody.")
-    q: str | None = Field(None, max_length=200, description="Text search, with or without diacritics.")
+    q: str | None = Field(
+        None, max_length=200, description="Text search, with or without diacritics; a receipt code finds that one."
+    )
 
     @field_validator("field", "participant_kind", "locality", "unit", "q")
     @classmethod
@@ -141,7 +143,9 @@ def _conditions(filters: InitiativeFilters) -> list[ColumnElement[bool]]:
         conditions.append(Initiative.assigned_reviewer_id == filters.assigned_reviewer_id)
     if filters.unassigned:
         conditions.append(Initiative.assigned_reviewer_id.is_(None))
-    if filters.q:
+    if filters.q and CODE_PATTERN.fullmatch(filters.q):
+        conditions.append(Initiative.code == filters.q.upper())
+    elif filters.q:
         for token in fold(filters.q).split():
             conditions.append(Initiative.search_text.contains(token, autoescape=True))
     return conditions

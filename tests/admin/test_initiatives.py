@@ -56,6 +56,7 @@ def test_list_filters_sorts_and_pages(client: TestClient, session: Session, revi
     assert listed(q="so hoa DAT dai") == [a.id]
     assert listed(q="SỐ HÓA") == [a.id]
     assert listed(q="100%_x") == []
+    assert listed(q=a.code.lower()) == [a.id]
     old = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
     assert b.id not in listed(date_from=old)
     assert listed(date_to=old) == [b.id]
