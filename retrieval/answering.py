@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ MIN_COMPOUNDS = 0.45  # below this share of the question's two-word terms …
 CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its content
 MAX_BLOCKS = 5
 DENSE_BONUS = 0.15  # weight of the embedder's relative cosine in the final ranking
+MAX_RUNNERS_UP = 2
+SECTION_WEIGHT = 0.4  # how much a section title naming the question's words counts
+DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: sections are titled by who
 RUNNER_UP = 0.9  # a second passage scoring this close to the best is quoted as well
 DETAIL_CACHE = 2048  # passages whose sentences and words are kept between questions
 DENSE_WEIGHT = 1.0
@@ -63,6 +67,7 @@ class Answer:
 class _Entry:
     stored: StoredPassage
     facts: list[Fact]
+    carried: str = ""  # a heading left at the end of the previous passage, which titles this one
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,10 @@ class _Details:
     section_pairs: frozenset[str]
 
     @classmethod
-    def of(cls, passage: Passage) -> _Details:
-        """Sentences, words and word pairs of a passage and its section titles."""
+    def of(cls, passage: Passage, carried: str = "") -> _Details:
+        """Sentences, words and word pairs of a passage and its section titles (plus a heading carried over)."""
         tokens = syllables(passage.text)
-        section_tokens = syllables(passage.section)
+        section_tokens = syllables(f"{passage.section} {carried}")
         return cls(
             units=split_units(passage),
             words=frozenset(tokens) | frozenset(section_tokens),
@@ -139,8 +144,9 @@ class Answerer:
         rows_by_doc: dict[str, list[int]] = {}
         for row, stored in enumerate(passages):
             rows_by_doc.setdefault(stored.passage.document, []).append(row)
-        lexical = LexicalIndex(_passage_features(s.passage) for s in passages)
-        self._entries = [_Entry(s, by_passage.get(s.passage.id, [])) for s in passages]
+        carried = _carried_headings([s.passage for s in passages])
+        lexical = LexicalIndex(_passage_features(s.passage, carried[i]) for i, s in enumerate(passages))
+        self._entries = [_Entry(s, by_passage.get(s.passage.id, []), carried[i]) for i, s in enumerate(passages)]
         self._row_of = {s.passage.id: i for i, s in enumerate(passages)}
         self._doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in rows_by_doc.items()}
         self._lexical = lexical
@@ -153,7 +159,8 @@ class Answerer:
         if cached is not None:
             self._detail_cache.move_to_end(row)
             return cached
-        details = _Details.of(self._entries[row].stored.passage)
+        entry = self._entries[row]
+        details = _Details.of(entry.stored.passage, entry.carried)
         self._detail_cache[row] = details
         if len(self._detail_cache) > DETAIL_CACHE:
             self._detail_cache.popitem(last=False)
@@ -180,10 +187,9 @@ class Answerer:
         meta = entry.stored.meta
         text = block(meta, entry.stored.passage, self._quote(entry, query, terms))
         ordered = [best]
-        runner_up = self._runner_up(candidates, query, terms)
-        if runner_up is not None:
+        for runner_up in self._runners_up(candidates, query, terms):
             other = self._entries[runner_up.row]
-            quote = self._quote(other, query, terms, whole=False, best_only=True)
+            quote = self._quote(other, query, terms)
             text += "\n\nNgoài ra:\n" + block(other.stored.meta, other.stored.passage, quote)
             ordered.append(runner_up)
         ordered += [c for c in candidates if c not in ordered]
@@ -191,13 +197,14 @@ class Answerer:
         text = self._generated(question, [self._entries[c.row] for c in ordered[:3]], text)
         return Answer(question, text, True, sources, [meta.locality])
 
-    def _runner_up(self, candidates: list[_Candidate], query: ParsedQuery, terms: _Terms) -> _Candidate | None:
-        """A second passage that answers nearly as well: quoted too, since the evidence does not pick one."""
+    def _runners_up(self, candidates: list[_Candidate], query: ParsedQuery, terms: _Terms) -> list[_Candidate]:
+        """Passages that answer nearly as well as the best: quoted too, since the evidence does not pick one."""
         best = candidates[0]
-        for candidate in candidates[1:3]:
-            if candidate.score >= RUNNER_UP * best.score and self._answers(candidate, query, terms):
-                return candidate
-        return None
+        return [
+            c
+            for c in candidates[1 : MAX_RUNNERS_UP + 1]
+            if c.score >= RUNNER_UP * best.score and self._answers(c, query, terms)
+        ]
 
     def _understand(self, question: str, locality: str | None) -> tuple[ParsedQuery, list[str], _Terms]:
         """The parsed question, the plans it is about (named, else remembered) and its search terms."""
@@ -280,7 +287,8 @@ class Answerer:
         best_unit = max((self._unit_score(u, query, terms) for u in entry.units), default=0.0)
         total_topic = sum(idf("w:" + t) for t in set(terms.topic))
         unit = min(1.0, best_unit / (total_topic + 1.4 * total_p or 1.0))
-        score = 0.6 * fused + DENSE_BONUS * dense + support + 0.4 * section + 0.8 * unit
+        section_weight = DUTY_SECTION_WEIGHT if query.asks_duty else SECTION_WEIGHT
+        score = 0.6 * fused + DENSE_BONUS * dense + support + section_weight * section + 0.8 * unit
         held = [c for c in terms.compounds if c in entry.pairs or _synonym_held(c, entry.words)]
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
         return _Candidate(row, fused, support, section, unit, compounds, score)
@@ -354,11 +362,17 @@ class Answerer:
     def _quote(
         self, entry: _Entry, query: ParsedQuery, terms: _Terms, *, whole: bool | None = None, best_only: bool = False
     ) -> str:
-        units = self._details(self._row_of[entry.stored.passage.id]).units
+        row = self._row_of[entry.stored.passage.id]
+        units = self._details(row).units
+        following = self._entries[row + 1] if row + 1 < len(self._entries) else None
+        if following is not None and following.carried and units and units[-1].text == following.carried:
+            units = units[:-1]  # a stranded heading belongs to the next passage
         scores = [self._unit_score(u, query, terms) for u in units]
         if best_only and units:
             return units[max(range(len(units)), key=lambda i: scores[i])].text
         quote = select_quote(units, scores, whole=query.wants_list if whole is None else whole)
+        if entry.carried and quote:
+            quote = f"{entry.carried}\n{quote}"
         return quote or entry.stored.passage.text
 
     def _source(self, candidate: _Candidate) -> Source:
@@ -390,9 +404,29 @@ class Answerer:
             return draft
 
 
-def _passage_features(passage: Passage) -> Counter[str]:
+_DANGLING_HEADING = re.compile(r"^(?:[a-zđ]|\d{1,2}(?:\.\d{1,2})?|[IVX]{1,4})[).]\s+\S.{0,110}$")
+
+
+def _carried_headings(passages: Sequence[Passage]) -> list[str]:
+    """For each passage, a heading stranded as the last line of the previous passage of the same plan.
+
+    OCR damage to a list marker ("¢)" for "c)") can leave a heading where the structure parser does not see one;
+    the heading then ends one passage while it titles the next.
+    """
+    carried = [""] * len(passages)
+    for i in range(1, len(passages)):
+        previous = passages[i - 1]
+        if previous.document != passages[i].document:
+            continue
+        last = previous.text.rstrip().rsplit("\n", 1)[-1].strip()
+        if _DANGLING_HEADING.match(last) and not last.endswith((".", ";", ",", ":")):
+            carried[i] = last
+    return carried
+
+
+def _passage_features(passage: Passage, carried: str = "") -> Counter[str]:
     """Lexical features of a passage: repaired words, pairs, section words, and trigrams of both spellings."""
-    counts = features(passage.text, passage.section)
+    counts = features(passage.text, f"{passage.section} {carried}")
     tokens = syllables(passage.text)
     counts.update("c:" + g for g in char_trigrams(tokens))
     if passage.original and passage.original != passage.text:

@@ -16,6 +16,7 @@ _DATE = re.compile(
     r"|\bdinh ky\b|\btruoc ngay\b"
 )
 _NUMBER = re.compile(r"\d")
+_MARKER_ONLY = re.compile(r"^(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)]|[IVX]{1,4}\.|\|\.?)$")
 SHORT_PASSAGE = 700  # a passage up to this long is quoted whole
 MAX_QUOTE = 1600
 
@@ -45,7 +46,7 @@ def split_units(passage: Passage) -> list[Unit]:
             continue
         for sentence in _SENTENCE_SPLIT.split(line):
             sentence = sentence.strip()
-            if sentence:
+            if sentence and not _MARKER_ONLY.match(sentence):
                 units.append(_unit(sentence))
     return units
 

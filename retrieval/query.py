@@ -154,6 +154,9 @@ _LIST_Q = re.compile(
     r"|lam gi|lam nhung gi|nhu the nao|the nao|ra sao|yeu cau gi|trach nhiem|nhiem vu|tieu chi|giai doan|doi tuong"
     r"|hinh thuc|cac buoc|danh sach|ke ten|liet ke)\b"
 )
+_DUTY_Q = re.compile(
+    r"\b(phai|trach nhiem|nhiem vu|duoc giao|lam gi|phu trach|vai tro|co lo|dam nhan|chu tri|can lam)\b"
+)
 _WHICH_PLANS_Q = re.compile(
     r"\b(nhung ke hoach nao|cac ke hoach nao|ke hoach nao|nhung dia phuong nao|dia phuong nao|nhung noi nao|noi nao"
     r"|nhung don vi nao|don vi nao|nhung van ban nao|van ban nao|cac noi|ca nhung|co bao nhieu ke hoach)\b"
@@ -210,6 +213,7 @@ class ParsedQuery:
     wants_number: bool
     wants_list: bool
     asks_which_plans: bool
+    asks_duty: bool = False  # "X phải làm gì": the answer sits under the section titled with X
     expansion: tuple[str, ...] = ()  # folded plan words that answer phrases of the question
     expansion_pairs: tuple[str, ...] = ()  # adjacent pairs within those plan wordings, e.g. "noi nhan"
     kind_hints: tuple[str, ...] = ()  # plan words that answers of the wanted kind are written with
@@ -334,6 +338,7 @@ def parse_query(question: str) -> ParsedQuery:
         wants_number=bool(_NUMBER_Q.search(spaced)),
         wants_list=bool(_LIST_Q.search(spaced)),
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
+        asks_duty=bool(_DUTY_Q.search(spaced)),
         expansion=tuple(word for words in wordings for word in words.split()),
         expansion_pairs=tuple(f"{a} {b}" for words in wordings for a, b in pairwise(words.split())),
         kind_hints=tuple(w for phrase, words in KIND_HINTS.items() if f" {phrase} " in spaced for w in words.split()),
