@@ -7,10 +7,12 @@ import re
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from bot.channels import Channels, get_channels
@@ -108,33 +110,62 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
     return _out(replies, await _notices(channels, message.session))
 
 
-@router.post("/api/chat/{session}/attachments", response_model=ChatOut, responses={413: {}, 422: {}})
-async def chat_attachment(
-    session: str,
-    channels: ChannelsDep,
-    file: Annotated[UploadFile, File(description="A photo or document for the initiative form.")],
-    message_id: Annotated[str | None, Form(max_length=128)] = None,
-) -> Any:
-    """Send a file in the initiative form's attachment step."""
+@router.post(
+    "/api/chat/{session}/attachments",
+    response_model=ChatOut,
+    responses={400: {}, 413: {}, 422: {}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "message_id": {"type": "string", "maxLength": 128},
+                        },
+                    }
+                }
+            }
+        }
+    },
+)
+async def chat_attachment(session: str, request: Request, channels: ChannelsDep) -> Any:
+    """Send a file (multipart field ``file``, optional ``message_id``) in the initiative form."""
     if not re.match(SESSION_PATTERN, session):
         return _error(422, "validation_error", "Mã phiên không hợp lệ.")
     limit = channels.settings.max_attachment_mb * 1024 * 1024
-    data = await file.read(limit + 1)
-    await file.close()
-    sent = IncomingFile(
-        filename=file.filename or "tep",
-        content_type=file.content_type or "application/octet-stream",
-        size=len(data),
-        data=data if len(data) <= limit else None,
-    )
-    incoming = Incoming(
-        channel=CHANNEL,
-        user_id=session,
-        files=(sent,),
-        update_key=f"{session}:{message_id}" if message_id else None,
-    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+        # Refuse before the body is spooled anywhere.
+        return _too_large(channels, session)
+    try:
+        async with request.form(max_files=1, max_fields=2) as form:
+            upload = form.get("file")
+            message_id = form.get("message_id")
+            if not isinstance(upload, UploadFile):
+                return _error(422, "validation_error", "Thiếu tệp (trường “file”).")
+            data = await upload.read(limit + 1)
+            sent = IncomingFile(
+                filename=upload.filename or "tep",
+                content_type=upload.content_type or "application/octet-stream",
+                size=len(data),
+                data=data if len(data) <= limit else None,
+            )
+    except (MultiPartException, ValueError):
+        return _error(400, "bad_request", "Nội dung tải lên không hợp lệ.")
+    key = message_id if isinstance(message_id, str) and 0 < len(message_id) <= 128 else None
+    incoming = Incoming(channel=CHANNEL, user_id=session, files=(sent,), update_key=f"{session}:{key}" if key else None)
     replies = await run_in_threadpool(channels.dialog.handle, incoming)
     return _out(replies, await _notices(channels, session))
+
+
+def _too_large(channels: Channels, session: str) -> JSONResponse:
+    detail = f"Tệp lớn hơn {channels.settings.max_attachment_mb} MB nên chưa nhận được."
+    return JSONResponse(
+        {"replies": [detail], "messages": [{"text": detail, "buttons": []}], "notices": []}, status_code=413
+    )
 
 
 @router.get("/api/chat/{session}/notices", responses={422: {}})

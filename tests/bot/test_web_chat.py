@@ -278,7 +278,9 @@ def test_unsupported_attachment_is_refused_politely(client: TestClient) -> None:
     assert "không thuộc loại được nhận" in response.json()["replies"][0]
     too_big = PNG + b"\x00" * (1024 * 1024 * 11)
     response = client.post(f"/api/chat/{session}/attachments", files={"file": ("big.png", too_big, "image/png")})
-    assert "lớn hơn 10 MB" in response.json()["replies"][0]
+    assert response.status_code == 413 and "lớn hơn 10 MB" in response.json()["replies"][0]
+    assert client.post(f"/api/chat/{session}/attachments", data={"message_id": "x"}).status_code == 422
+    assert "gửi ảnh hoặc tài liệu" in _say(client, session)("còn gì nữa"), "the form is where it was"
 
 
 def test_rate_limit_warns_once(tmp_path: Any) -> None:
