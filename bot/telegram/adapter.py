@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from telegram import (
+    BotCommand,
     Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -34,6 +35,14 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 CONCURRENT_UPDATES = 16
 ALLOWED_UPDATES = ["message", "callback_query"]
+COMMANDS = (
+    ("sangkien", "Gửi sáng kiến"),
+    ("trangthai", "Tra cứu hồ sơ sáng kiến"),
+    ("diaban", "Chọn phường/xã"),
+    ("bosung", "Bổ sung thông tin hồ sơ"),
+    ("huy", "Hủy thao tác đang làm"),
+    ("help", "Hướng dẫn"),
+)
 SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -87,6 +96,10 @@ class TelegramChannel:
     async def start(self) -> None:
         """Initialise the bot (``getMe``), start processing, and poll unless a webhook secret is set."""
         await self.application.initialize()
+        try:
+            await self.application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        except TelegramError:
+            log.warning("could not register the command menu", exc_info=True)
         await self.application.start()
         if not self.webhook_mode and self.application.updater is not None:
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0.5)

@@ -163,6 +163,8 @@ def test_question_is_answered_with_citation_in_html(client: TestClient, fake: Fa
     markup = json.loads(sent[-1]["reply_markup"])
     assert markup["inline_keyboard"][0][0]["callback_data"] == "menu:submit"
     assert fake.matching(lambda r: r.path == f"/bot{TOKEN}/getMe")
+    commands = json.loads(fake.matching(lambda r: r.path.endswith("/setMyCommands"))[0].form()["commands"])
+    assert {"command": "sangkien", "description": "Gửi sáng kiến"} in commands
 
 
 def test_initiative_with_photo_receipt_and_status(client: TestClient, fake: FakeTelegram, runtime: ChatRuntime) -> None:
