@@ -6,11 +6,12 @@ Database tests run inside a transaction that is rolled back, on both backends.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import alembic_config, make_engine
@@ -54,23 +55,32 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def postgresql_engine() -> Iterator[Engine]:
-    """A migrated PostgreSQL database, from scratch; skipped with a reason when none is configured or reachable."""
+    """A migrated PostgreSQL schema of this test run's own; skipped with a reason when none is configured or reachable.
+
+    Each run gets a fresh schema (dropped at the end), so runs sharing one database cannot disturb each other.
+    """
     url = os.environ.get(POSTGRES_ENV)
     if not url:
         pytest.skip(f"{POSTGRES_ENV} is not set: PostgreSQL tests skipped")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = make_engine(url)
+    schema = f"thidua_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin_engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+        with admin_engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # any connection failure means "not available here"
-        engine.dispose()
+        admin_engine.dispose()
         pytest.skip(f"PostgreSQL at {POSTGRES_ENV} is not reachable: {type(exc).__name__}")
-    _migrate(engine)
-    yield engine
-    engine.dispose()
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        _migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin_engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin_engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

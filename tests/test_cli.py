@@ -107,3 +107,25 @@ def test_ask_json_prints_one_object(
     row = json.loads(capsys.readouterr().out)
     assert row["found"] is True and row["id"] is None
     assert row["sources"][0]["document"].startswith("001_")
+
+
+def test_reviewer_create_refuses_a_weak_password_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("THIDUA_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("ngan\n"))
+    assert main(["reviewer", "create", "--username", "canbo1", "--password-stdin"]) == 2
+    err = capsys.readouterr().err
+    assert "Không hợp lệ (password)" in err and "Traceback" not in err
+
+
+def test_reviewer_create_twice_is_a_clear_conflict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("THIDUA_DATA_DIR", str(tmp_path))
+    for expected in (0, 2):
+        monkeypatch.setattr("sys.stdin", io.StringIO("mat-khau-du-dai-2026\n"))
+        assert main(["reviewer", "create", "--username", "canbo1", "--role", "admin", "--password-stdin"]) == expected
+    captured = capsys.readouterr()
+    assert "Đã tạo tài khoản canbo1 (admin)" in captured.out
+    assert "Lỗi:" in captured.err

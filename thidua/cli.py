@@ -165,7 +165,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     app = create_app(runtime)
     print(f"thidua đang chạy tại http://{settings.host}:{settings.port}/ (API: /docs)", file=sys.stderr)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+        # No access log: query strings (searches by name or phone) would carry personal data into the log.
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False)
     finally:
         runtime.close()
     return 0
@@ -173,6 +174,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_reviewer_create(settings: Settings, args: argparse.Namespace) -> int:
     """Create a reviewer or admin account."""
+    from pydantic import ValidationError
+
     from core.db import make_engine, make_session_factory, migrate, session_scope
     from core.reviewers import ReviewerCreate, create_reviewer
 
@@ -183,12 +186,18 @@ def cmd_reviewer_create(settings: Settings, args: argparse.Namespace) -> int:
         if password != getpass.getpass("Nhập lại mật khẩu: "):
             print("Hai lần nhập mật khẩu không khớp.", file=sys.stderr)
             return 2
-    migrate(settings)
-    engine = make_engine(settings.sqlalchemy_url)
     try:
         reviewer_in = ReviewerCreate(
             username=args.username, password=password, role=args.role, full_name=args.full_name or ""
         )
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            print(f"Không hợp lệ ({field}): {error['msg']}", file=sys.stderr)
+        return 2
+    migrate(settings)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
         with session_scope(make_session_factory(engine)) as session:
             reviewer = create_reviewer(session=session, reviewer_in=reviewer_in)
             print(f"Đã tạo tài khoản {reviewer.username} ({reviewer.role}).")
