@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
+from telegram.error import TelegramError
 
 from bot.attachments import purge_unclaimed_attachments
 from bot.channels import Channels
@@ -74,10 +75,16 @@ async def run_channels(
             from bot.telegram.adapter import TelegramChannel
 
             telegram = TelegramChannel(settings=settings, dialog=dialog)
-            await telegram.start()
-            stack.push_async_callback(telegram.stop)
-            channels.telegram = telegram
-            tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
+            try:
+                await telegram.start()
+            except TelegramError:
+                # Bot API unreachable or token refused: keep the web chat and Zalo up; Telegram stays off.
+                log.error("Telegram channel not started", exc_info=True)
+                await telegram.stop()
+            else:
+                stack.push_async_callback(telegram.stop)
+                channels.telegram = telegram
+                tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
         if settings.zalo_app_id and settings.zalo_oa_secret:
             from bot.zalo.webhook import ZaloChannel
 

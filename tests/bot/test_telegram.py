@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -435,3 +436,25 @@ def test_stale_callback_query_still_gets_its_reply_and_no_apology(client: TestCl
     fake.overrides.append(too_old)
     reply = TelegramUser(client, fake).press("menu:submit")
     assert "Bước 1/12" in reply and "sự cố" not in reply
+
+
+def test_unreachable_bot_api_leaves_the_web_chat_up(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        environment="test",
+        data_dir=tmp_path / "data",
+        telegram_token=TOKEN,
+        telegram_webhook_secret=SECRET,
+        telegram_api_url=f"http://127.0.0.1:{closed_port}",
+    )
+    runtime = make_runtime(settings)
+    try:
+        with TestClient(make_app(runtime)) as client:
+            chat = client.post("/api/chat", json={"session": "abcdefgh1234", "text": "Hạn nộp?"})
+            assert chat.status_code == 200 and FAKE_CITATION in chat.json()["replies"][0]
+            assert client.post("/webhooks/telegram", json={"update_id": 1}, headers={HEADER: SECRET}).status_code == 404
+    finally:
+        runtime.close()
