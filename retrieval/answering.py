@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
@@ -16,7 +17,7 @@ from retrieval.compose import Unit, block, decline, has_date, has_number, select
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.generator import AnswerGenerator
 from retrieval.lexical import LexicalIndex, char_trigrams, features, syllables
-from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, parse_query
+from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, is_word, parse_query
 from retrieval.scoping import LocalityResolver
 from retrieval.vectorstore import PassageIndex, StoredPassage
 
@@ -30,6 +31,7 @@ CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its c
 MAX_BLOCKS = 5
 DENSE_BONUS = 0.15  # weight of the embedder's relative cosine in the final ranking
 MAX_RUNNERS_UP = 2
+FACT_WEIGHT = 0.1  # how much an extracted fact of the wanted kind (deadline, body, award, target) counts
 SECTION_WEIGHT = 0.4  # how much a section title naming the question's words counts
 DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: sections are titled by who
 RUNNER_UP = 0.9  # a second passage scoring this close to the best is quoted as well
@@ -68,6 +70,7 @@ class _Entry:
     stored: StoredPassage
     facts: list[Fact]
     carried: str = ""  # a heading left at the end of the previous passage, which titles this one
+    gives_heading: bool = False  # this passage's last line is such a heading
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,10 @@ class _Details:
     section_pairs: frozenset[str]
 
     @classmethod
-    def of(cls, passage: Passage, carried: str = "") -> _Details:
+    def of(cls, passage: Passage, carried: str = "", gives_heading: bool = False) -> _Details:
         """Sentences, words and word pairs of a passage and its section titles (plus a heading carried over)."""
+        if gives_heading:  # its last line titles the next passage
+            passage = replace(passage, text=passage.text.rstrip().rsplit("\n", 1)[0])
         tokens = syllables(passage.text)
         section_tokens = syllables(f"{passage.section} {carried}")
         return cls(
@@ -132,6 +137,7 @@ class Answerer:
         self._resolver = LocalityResolver([])
         self._metas: dict[str, PlanMeta] = {}
         self._detail_cache: OrderedDict[int, _Details] = OrderedDict()
+        self._cache_lock = threading.Lock()  # answers may come from several threads of one server
 
     # -- building -------------------------------------------------------------------------------------------------
 
@@ -145,25 +151,31 @@ class Answerer:
         for row, stored in enumerate(passages):
             rows_by_doc.setdefault(stored.passage.document, []).append(row)
         carried = _carried_headings([s.passage for s in passages])
-        lexical = LexicalIndex(_passage_features(s.passage, carried[i]) for i, s in enumerate(passages))
-        self._entries = [_Entry(s, by_passage.get(s.passage.id, []), carried[i]) for i, s in enumerate(passages)]
+        gives = [bool(carried[i + 1]) if i + 1 < len(carried) else False for i in range(len(passages))]
+        lexical = LexicalIndex(_passage_features(s.passage, carried[i], gives[i]) for i, s in enumerate(passages))
+        self._entries = [
+            _Entry(s, by_passage.get(s.passage.id, []), carried[i], gives[i]) for i, s in enumerate(passages)
+        ]
         self._row_of = {s.passage.id: i for i, s in enumerate(passages)}
         self._doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in rows_by_doc.items()}
         self._lexical = lexical
         self._resolver = LocalityResolver(metas.values())
         self._metas = metas
-        self._detail_cache.clear()
+        with self._cache_lock:
+            self._detail_cache.clear()
 
     def _details(self, row: int) -> _Details:
-        cached = self._detail_cache.get(row)
-        if cached is not None:
-            self._detail_cache.move_to_end(row)
-            return cached
+        with self._cache_lock:
+            cached = self._detail_cache.get(row)
+            if cached is not None:
+                self._detail_cache.move_to_end(row)
+                return cached
         entry = self._entries[row]
-        details = _Details.of(entry.stored.passage, entry.carried)
-        self._detail_cache[row] = details
-        if len(self._detail_cache) > DETAIL_CACHE:
-            self._detail_cache.popitem(last=False)
+        details = _Details.of(entry.stored.passage, entry.carried, entry.gives_heading)
+        with self._cache_lock:
+            self._detail_cache[row] = details
+            if len(self._detail_cache) > DETAIL_CACHE:
+                self._detail_cache.popitem(last=False)
         return details
 
     def localities(self) -> list[str]:
@@ -288,10 +300,34 @@ class Answerer:
         total_topic = sum(idf("w:" + t) for t in set(terms.topic))
         unit = min(1.0, best_unit / (total_topic + 1.4 * total_p or 1.0))
         section_weight = DUTY_SECTION_WEIGHT if query.asks_duty else SECTION_WEIGHT
-        score = 0.6 * fused + DENSE_BONUS * dense + support + section_weight * section + 0.8 * unit
+        facts = self._fact_match(self._entries[row].facts, query, terms, total_w)
+        score = (
+            0.6 * fused + DENSE_BONUS * dense + support + section_weight * section + 0.8 * unit + FACT_WEIGHT * facts
+        )
         held = [c for c in terms.compounds if c in entry.pairs or _synonym_held(c, entry.words)]
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
         return _Candidate(row, fused, support, section, unit, compounds, score)
+
+    def _fact_match(self, facts: Sequence[Fact], query: ParsedQuery, terms: _Terms, total_w: float) -> float:
+        """How well the passage's extracted facts fit the question: a deadline for "when", a body for "who must"."""
+        if not facts:
+            return 0.0
+        kinds = {f.kind for f in facts}
+        best = 0.0
+        if query.wants_date and kinds & {"deadline", "phase"}:
+            best = max(best, 0.5)
+        if query.wants_number and "target" in kinds:
+            best = max(best, 0.5)
+        if {"khen", "thuong"} <= set(terms.content) and "award" in kinds:
+            best = max(best, 0.5)
+        if query.asks_duty:
+            idf = self._lexical.idf
+            for fact in facts:
+                if fact.kind == "responsibility":
+                    body = frozenset(syllables(fact.value))
+                    share = sum(idf("w:" + t) for t in set(terms.content) if _in_title(t, body)) / total_w
+                    best = max(best, min(1.0, share))
+        return best
 
     def _unit_score(self, unit: Unit, query: ParsedQuery, terms: _Terms) -> float:
         return unit_score(
@@ -313,6 +349,8 @@ class Answerer:
             return False
         if query.wants_number and not has_number(best):
             return False
+        if any(n not in entry.words and n.lstrip("0") not in entry.words for n in query.numbers):
+            return False  # the question names a year or number the passage never mentions
         if not terms.content:
             return True
         if candidate.support < MIN_SUPPORT:
@@ -364,9 +402,6 @@ class Answerer:
     ) -> str:
         row = self._row_of[entry.stored.passage.id]
         units = self._details(row).units
-        following = self._entries[row + 1] if row + 1 < len(self._entries) else None
-        if following is not None and following.carried and units and units[-1].text == following.carried:
-            units = units[:-1]  # a stranded heading belongs to the next passage
         scores = [self._unit_score(u, query, terms) for u in units]
         if best_only and units:
             return units[max(range(len(units)), key=lambda i: scores[i])].text
@@ -424,8 +459,10 @@ def _carried_headings(passages: Sequence[Passage]) -> list[str]:
     return carried
 
 
-def _passage_features(passage: Passage, carried: str = "") -> Counter[str]:
+def _passage_features(passage: Passage, carried: str = "", gives_heading: bool = False) -> Counter[str]:
     """Lexical features of a passage: repaired words, pairs, section words, and trigrams of both spellings."""
+    if gives_heading:
+        passage = replace(passage, text=passage.text.rstrip().rsplit("\n", 1)[0])
     counts = features(passage.text, f"{passage.section} {carried}")
     tokens = syllables(passage.text)
     counts.update("c:" + g for g in char_trigrams(tokens))
@@ -456,10 +493,10 @@ def _trigrams(word: str) -> set[str]:
 
 
 def _compounds(query: ParsedQuery, named_words: set[str]) -> list[str]:
-    """Adjacent pairs of content words in the question, e.g. "giay phep", "tham quan"."""
+    """Adjacent content words of the question that make one word, e.g. "giay phep", "tham quan"."""
     content = set(query.content) - named_words
     words = folded_words_plain(query.text)
-    return [f"{a} {b}" for a, b in pairwise(words) if a in content and b in content]
+    return [f"{a} {b}" for a, b in pairwise(words) if a in content and b in content and is_word(f"{a} {b}")]
 
 
 def _synonym_held(compound: str, words: frozenset[str]) -> bool:

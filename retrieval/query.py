@@ -148,7 +148,10 @@ _DATE_Q = re.compile(
     r"\b(ngay nao|ngay may|han chot|han cuoi|thoi han|han nop|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao"
     r"|truoc ngay|vao ngay|nam nao|thang nao|dip nao|bao lau|thoi gian)\b"
 )
-_NUMBER_Q = re.compile(r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|gia|chi phi|kinh phi)\b")
+_NUMBER_Q = re.compile(
+    r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia|gia bao nhieu"
+    r"|gia ve|gia tien|gia ban)\b"
+)
 _LIST_Q = re.compile(
     r"\b(nhung gi|nhung nao|cac nao|gom|bao gom|nhiem vu gi|noi dung gi|nhung ai|ai la|cac giai phap|nhung viec"
     r"|lam gi|lam nhung gi|nhu the nao|the nao|ra sao|yeu cau gi|trach nhiem|nhiem vu|tieu chi|giai doan|doi tuong"
@@ -214,6 +217,7 @@ class ParsedQuery:
     wants_list: bool
     asks_which_plans: bool
     asks_duty: bool = False  # "X phải làm gì": the answer sits under the section titled with X
+    numbers: tuple[str, ...] = ()  # figures the question names (years, document numbers): evidence must hold them
     expansion: tuple[str, ...] = ()  # folded plan words that answer phrases of the question
     expansion_pairs: tuple[str, ...] = ()  # adjacent pairs within those plan wordings, e.g. "noi nhan"
     kind_hints: tuple[str, ...] = ()  # plan words that answers of the wanted kind are written with
@@ -243,6 +247,24 @@ def _query_restorer() -> Callable[[str], str] | None:
     except (ImportError, AttributeError) as exc:  # the repairer is optional: bare queries still match folded text
         logger.info("diacritic restoration unavailable: %s", exc)
         return None
+
+
+@cache
+def _dictionary_pairs() -> frozenset[str] | None:
+    """Folded two-syllable words of the general Vietnamese lexicon ("giay phep", "tham quan"), if it is there."""
+    try:
+        module = importlib.import_module("knowledge.lexicon")
+        pairs: dict[tuple[str, str], int] = module.general_lexicon().pair_counts
+    except (ImportError, AttributeError, OSError) as exc:
+        logger.info("general lexicon unavailable: %s", exc)
+        return None
+    return frozenset(f"{fold(a)} {fold(b)}" for a, b in pairs)
+
+
+def is_word(pair: str) -> bool:
+    """Tell whether two folded syllables make one dictionary word (always true when no dictionary is available)."""
+    words = _dictionary_pairs()
+    return words is None or pair in words
 
 
 def restore_diacritics(text: str) -> str:
@@ -339,6 +361,7 @@ def parse_query(question: str) -> ParsedQuery:
         wants_list=bool(_LIST_Q.search(spaced)),
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
         asks_duty=bool(_DUTY_Q.search(spaced)),
+        numbers=tuple(dict.fromkeys(w for w in spaced.split() if w.isdigit() and len(w) >= 2)),
         expansion=tuple(word for words in wordings for word in words.split()),
         expansion_pairs=tuple(f"{a} {b}" for words in wordings for a, b in pairwise(words.split())),
         kind_hints=tuple(w for phrase, words in KIND_HINTS.items() if f" {phrase} " in spaced for w in words.split()),

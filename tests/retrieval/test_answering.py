@@ -144,3 +144,40 @@ def test_empty_index_declines(index: PassageIndex) -> None:
     answerer = Answerer(index)
     answerer.load([], [])
     assert not answerer.answer("báo cáo trước ngày nào?").found
+
+
+def test_a_year_the_plans_never_mention_is_not_answered(answerer: Answerer) -> None:
+    assert not answerer.answer("phường Hoa Sen sơ kết phong trào năm 2019 vào lúc nào?").found
+    assert answerer.answer("phường Hoa Sen sơ kết phong trào năm 2027 vào lúc nào?").found
+
+
+def test_a_heading_stranded_at_the_end_of_a_passage_titles_the_next(index: PassageIndex) -> None:
+    from knowledge.passages import Passage
+    from tests.retrieval.conftest import WARD
+
+    stranded = [
+        Passage(
+            "plan.txt:0",
+            "plan.txt",
+            0,
+            ("III. Tiêu chí", "b) Đối với Mặt trận Tổ quốc"),
+            "- Vận động đoàn viên, hội viên tham gia.\nc) Đối với doanh nghiệp",
+            "",
+        ),
+        Passage(
+            "plan.txt:1",
+            "plan.txt",
+            1,
+            ("III. Tiêu chí", "b) Đối với Mặt trận Tổ quốc"),
+            "- Xây dựng tầm nhìn, chiến lược lâu dài; đẩy mạnh hợp tác quốc tế.",
+            "",
+        ),
+    ]
+    meta = WARD.__class__(**{**WARD.__dict__, "document": "plan.txt"})
+    index.replace_document("plan.txt", stranded, meta)
+    answerer = Answerer(index)
+    answerer.load([s for s in index.all_passages() if s.passage.document == "plan.txt"], [])
+    answer = answerer.answer("tiêu chí đối với doanh nghiệp là gì?")
+    assert answer.found
+    assert answer.sources[0].passage_id == "plan.txt:1"
+    assert answer.text.index("c) Đối với doanh nghiệp") < answer.text.index("tầm nhìn")

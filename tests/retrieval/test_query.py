@@ -29,3 +29,14 @@ def test_content_words_drop_question_words_but_keep_accented_homographs() -> Non
     # "mấy" asks; "máy" is a machine. Diacritics decide when they are there.
     assert content_tokens("có phát máy tính bảng không") == ("phat", "may", "tinh", "bang")
     assert content_tokens("kế hoạch số mấy") == ()
+
+
+def test_restored_diacritics_do_not_turn_question_words_into_content() -> None:
+    # a restorer may write "như thể nào" for "như thế nào": the phrase is still a question phrase
+    assert content_tokens("các đơn vị phải xây dựng kế hoạch như thể nào") == ("don", "vi", "xay", "dung")
+
+
+def test_price_and_figures_named_in_a_question() -> None:
+    assert parse_query("giá vé tham quan là bao nhiêu").wants_number
+    assert not parse_query("chuyển đổi số quốc gia là gì").wants_number
+    assert parse_query("kế hoạch năm 2020 số 57").numbers == ("2020", "57")
