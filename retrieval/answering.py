@@ -31,6 +31,7 @@ CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its c
 MAX_BLOCKS = 5
 DENSE_BONUS = 0.15  # weight of the embedder's relative cosine in the final ranking
 MAX_RUNNERS_UP = 2
+RUNNER_UP_SENTENCE = 0.7  # … and whose best sentence answers nearly as well
 FACT_WEIGHT = 0.1  # how much an extracted fact of the wanted kind (deadline, body, award, target) counts
 SECTION_WEIGHT = 0.4  # how much a section title naming the question's words counts
 DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: sections are titled by who
@@ -215,7 +216,9 @@ class Answerer:
         return [
             c
             for c in candidates[1 : MAX_RUNNERS_UP + 1]
-            if c.score >= RUNNER_UP * best.score and self._answers(c, query, terms)
+            if c.score >= RUNNER_UP * best.score
+            and c.unit >= RUNNER_UP_SENTENCE * best.unit
+            and self._answers(c, query, terms)
         ]
 
     def _understand(self, question: str, locality: str | None) -> tuple[ParsedQuery, list[str], _Terms]:
@@ -344,10 +347,9 @@ class Answerer:
         """Tell whether the best evidence covers the question's subject and holds the kind of answer asked for."""
         entry = self._details(candidate.row)
         ranked = sorted(entry.units, key=lambda u: self._unit_score(u, query, terms), reverse=True)[:2]
-        best = " ".join(u.folded for u in ranked)
-        if query.wants_date and not has_date(best):
+        if query.wants_date and not any(has_date(u.folded) for u in ranked):
             return False
-        if query.wants_number and not has_number(best):
+        if query.wants_number and not any(has_number(u.folded) for u in ranked):
             return False
         if any(n not in entry.words and n.lstrip("0") not in entry.words for n in query.numbers):
             return False  # the question names a year or number the passage never mentions

@@ -16,6 +16,8 @@ _DATE = re.compile(
     r"|\bdinh ky\b|\btruoc ngay\b"
 )
 _NUMBER = re.compile(r"\d")
+_LEADING_NUMBERING = re.compile(r"^\s*(?:(?:\d{1,2}|[ivx]{1,4})[.)]?\s+)+")
+_NUMBERING = re.compile(r"^(?:\d{1,2}\.){1,3}\d{0,2}$|^[IVX]{1,4}\.$|^I\d\.$")
 _MARKER_ONLY = re.compile(r"^(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)]|[IVX]{1,4}\.|\|\.?)$")
 SHORT_PASSAGE = 700  # a passage up to this long is quoted whole
 MAX_QUOTE = 1600
@@ -44,10 +46,15 @@ def split_units(passage: Passage) -> list[Unit]:
         line = squash_spaces(line)
         if not line or _key(line) in headings or _is_heading(line, headings):
             continue
+        pending = ""
         for sentence in _SENTENCE_SPLIT.split(line):
             sentence = sentence.strip()
+            if _NUMBERING.match(sentence):  # "2.1." split from its title: keep them together
+                pending = f"{pending} {sentence}".strip()
+                continue
             if sentence and not _MARKER_ONLY.match(sentence):
-                units.append(_unit(sentence))
+                units.append(_unit(f"{pending} {sentence}".strip()))
+                pending = ""
     return units
 
 
@@ -76,8 +83,8 @@ def has_date(folded: str) -> bool:
 
 
 def has_number(folded: str) -> bool:
-    """Tell whether folded text holds a figure."""
-    return bool(_NUMBER.search(folded))
+    """Tell whether folded text holds a figure (a list number like "2." opening it does not count)."""
+    return bool(_NUMBER.search(_LEADING_NUMBERING.sub("", folded)))
 
 
 def unit_score(
