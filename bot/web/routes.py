@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +24,7 @@ SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,128}$"
 MAX_BODY_BYTES = 256 * 1024  # far above max_message_chars; bigger bodies are refused before parsing
 router = APIRouter(tags=["web chat"])
 ChannelsDep = Annotated[Channels, Depends(get_channels)]
+SessionPath = Annotated[str, Path(pattern=SESSION_PATTERN, description="The chat page's session id.")]
 
 
 class ChatIn(BaseModel):
@@ -84,7 +84,14 @@ async def _notices(channels: Channels, session_id: str) -> list[str]:
     return await run_in_threadpool(take)
 
 
-@router.post("/api/chat", response_model=ChatOut, responses={400: {}, 413: {}, 422: {}})
+@router.post(
+    "/api/chat",
+    response_model=ChatOut,
+    responses={400: {}, 413: {}, 422: {}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ChatIn.model_json_schema()}}}
+    },
+)
 async def chat(request: Request, channels: ChannelsDep) -> Any:
     """Send one message (or button press) to the assistant and get its replies."""
     raw = await request.body()
@@ -131,10 +138,8 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
         }
     },
 )
-async def chat_attachment(session: str, request: Request, channels: ChannelsDep) -> Any:
+async def chat_attachment(session: SessionPath, request: Request, channels: ChannelsDep) -> Any:
     """Send a file (multipart field ``file``, optional ``message_id``) in the initiative form."""
-    if not re.match(SESSION_PATTERN, session):
-        return _error(422, "validation_error", "Mã phiên không hợp lệ.")
     limit = channels.settings.max_attachment_mb * 1024 * 1024
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
@@ -155,7 +160,9 @@ async def chat_attachment(session: str, request: Request, channels: ChannelsDep)
             )
     except (MultiPartException, ValueError):
         return _error(400, "bad_request", "Nội dung tải lên không hợp lệ.")
-    key = message_id if isinstance(message_id, str) and 0 < len(message_id) <= 128 else None
+    if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 128):
+        return _error(422, "validation_error", "Mã tin nhắn (message_id) không hợp lệ.")
+    key = message_id or None
     incoming = Incoming(channel=CHANNEL, user_id=session, files=(sent,), update_key=f"{session}:{key}" if key else None)
     replies = await run_in_threadpool(channels.dialog.handle, incoming)
     return _out(replies, await _notices(channels, session))
@@ -169,10 +176,8 @@ def _too_large(channels: Channels, session: str) -> JSONResponse:
 
 
 @router.get("/api/chat/{session}/notices", responses={422: {}})
-async def chat_notices(session: str, channels: ChannelsDep) -> Any:
+async def chat_notices(session: SessionPath, channels: ChannelsDep) -> Any:
     """Notices about this session's submissions (status changes, requests for more information)."""
-    if not re.match(SESSION_PATTERN, session):
-        return _error(422, "validation_error", "Mã phiên không hợp lệ.")
     return {"notices": await _notices(channels, session)}
 
 
