@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, create_engine, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.dialog import Dialog
@@ -27,10 +27,14 @@ def engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[Eng
     if request.param == "sqlite":
         settings = Settings(_env_file=None, environment="test", data_dir=tmp_path / "db")  # type: ignore[call-arg]
         migrate(settings)
-        url = settings.sqlalchemy_url
+        pair = [make_engine(settings.sqlalchemy_url), make_engine(settings.sqlalchemy_url)]
     else:
-        url = request.getfixturevalue("postgresql_engine").url.render_as_string(hide_password=False)
-    pair = [make_engine(url), make_engine(url)]
+        shared: Engine = request.getfixturevalue("postgresql_engine")
+        with shared.connect() as connection:  # the run's own schema
+            search_path = connection.execute(text("SHOW search_path")).scalar_one()
+        url = shared.url.render_as_string(hide_password=False)
+        options = {"options": f"-csearch_path={search_path}"}
+        pair = [create_engine(url, pool_pre_ping=True, connect_args=options) for _ in range(2)]
     yield pair
     for engine in pair:
         engine.dispose()
