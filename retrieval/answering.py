@@ -17,7 +17,7 @@ from retrieval.compose import Unit, block, decline, has_date, has_number, select
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.generator import AnswerGenerator
 from retrieval.lexical import LexicalIndex, char_trigrams, features, syllables
-from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, is_word, parse_query
+from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, is_word, parse_query, warm_up
 from retrieval.scoping import LocalityResolver
 from retrieval.vectorstore import PassageIndex, StoredPassage
 
@@ -164,6 +164,7 @@ class Answerer:
         self._metas = metas
         with self._cache_lock:
             self._detail_cache.clear()
+        warm_up()
 
     def _details(self, row: int) -> _Details:
         with self._cache_lock:
@@ -354,7 +355,7 @@ class Answerer:
         if any(n not in entry.words and n.lstrip("0") not in entry.words for n in query.numbers):
             return False  # the question names a year or number the passage never mentions
         if not terms.content:
-            return True
+            return bool(terms.topic)  # a question of only question words ("là gì?") has nothing to answer
         if candidate.support < MIN_SUPPORT:
             return False
         # the question's own terms mostly absent: the passage only shares loose words with it

@@ -267,6 +267,12 @@ def is_word(pair: str) -> bool:
     return words is None or pair in words
 
 
+def warm_up() -> None:
+    """Load the diacritic restorer and the dictionary now, so the first question is not the slow one."""
+    _query_restorer()
+    _dictionary_pairs()
+
+
 def restore_diacritics(text: str) -> str:
     """Give a question typed without diacritics its diacritics back, using the same repair as ``knowledge/``."""
     restore = _query_restorer()

@@ -181,3 +181,9 @@ def test_a_heading_stranded_at_the_end_of_a_passage_titles_the_next(index: Passa
     assert answer.found
     assert answer.sources[0].passage_id == "plan.txt:1"
     assert answer.text.index("c) Đối với doanh nghiệp") < answer.text.index("tầm nhìn")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "là gì vậy ạ?", "???"])
+def test_empty_or_contentless_questions_are_declined(answerer: Answerer, question: str) -> None:
+    answer = answerer.answer(question)
+    assert not answer.found and answer.sources == []

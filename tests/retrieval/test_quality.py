@@ -15,7 +15,8 @@ from retrieval.evaluation import EvalReport, run_eval
 from retrieval.vectorstore import PassageIndex, make_chroma_client
 
 DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
-HELD_OUT = Path(__file__).resolve().parent / "heldout.jsonl"
+# Questions written by the retrieval developer in other words than the dev set (heldout2/3 after tuning, unseen).
+HELD_OUT = [Path(__file__).resolve().parent / name for name in ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")]
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,8 @@ def real_answerer(real_index: tuple[PassageIndex, list[Fact]]) -> Answerer:
     return answerer
 
 
-def _report(answerer: Answerer, path: Path) -> EvalReport:
-    items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+def _report(answerer: Answerer, *paths: Path) -> EvalReport:
+    items = [json.loads(line) for path in paths for line in path.read_text("utf-8").splitlines() if line.strip()]
     return run_eval(items, answerer.answer)
 
 
@@ -65,10 +66,11 @@ def test_dev_set_figures(real_answerer: Answerer) -> None:
 
 @pytest.mark.slow
 def test_held_out_questions_generalise(real_answerer: Answerer) -> None:
-    report = _report(real_answerer, HELD_OUT)
-    assert report.accuracy >= 0.8
+    report = _report(real_answerer, *HELD_OUT)
+    assert report.accuracy >= 0.9, [i.id for i in report.items if not i.correct]
+    assert report.hit_at_3 >= 0.9
     declined, total = report.out_of_scope
-    assert declined >= total - 1
+    assert declined >= total - 2
 
 
 @pytest.mark.slow
