@@ -13,7 +13,17 @@ from itertools import pairwise
 import numpy as np
 
 from knowledge.passages import Fact, Passage, PlanMeta
-from retrieval.compose import Unit, block, decline, has_date, has_number, select_quote, split_units, unit_score
+from retrieval.compose import (
+    Unit,
+    block,
+    citation,
+    decline,
+    has_date,
+    has_number,
+    select_quote,
+    split_units,
+    unit_score,
+)
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.generator import AnswerGenerator
 from retrieval.lexical import LexicalIndex, char_trigrams, features, syllables
@@ -29,6 +39,7 @@ MIN_SUPPORT = 0.3  # below this share of the question's content found in the evi
 MIN_COMPOUNDS = 0.45  # below this share of the question's two-word terms …
 CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its content
 MAX_BLOCKS = 5
+SAME_WORDING = 0.75  # trigram overlap above which two plans' quotes are taken as the same wording
 DENSE_BONUS = 0.15  # weight of the embedder's relative cosine in the final ranking
 MAX_RUNNERS_UP = 2
 RUNNER_UP_SENTENCE = 0.7  # … and whose best sentence answers nearly as well
@@ -386,10 +397,8 @@ class Answerer:
             return self._declined(question, [])
         chosen.sort(key=lambda c: -c.score)
         chosen = chosen[:MAX_BLOCKS]
-        blocks = []
-        for c in chosen:
-            entry = self._entries[c.row]
-            blocks.append(block(entry.stored.meta, entry.stored.passage, self._quote(entry, query, terms)))
+        quoted = [(self._entries[c.row], self._quote(self._entries[c.row], query, terms)) for c in chosen]
+        blocks = [_shared_block(group) for group in _same_wording(quoted)]
         names = ", ".join(self._entries[c.row].stored.meta.issuer for c in chosen)
         intro = f"Nội dung này có trong {len(chosen)} kế hoạch: {names}." if len(chosen) > 1 else ""
         text = "\n\n".join(([intro] if intro else []) + blocks)
@@ -436,10 +445,13 @@ class Answerer:
         if self._generator is None:
             return draft
         try:
-            return self._generator.generate(question, [e.stored.passage.text for e in entries], draft)
+            text = self._generator.generate(question, [e.stored.passage.text for e in entries], draft)
         except Exception:  # any failure or timeout falls back to the extractive answer
             logger.warning("answer generator failed; answering extractively", exc_info=True)
             return draft
+        citations = [line for line in draft.splitlines() if line.startswith("(Nguồn:")]
+        missing = [line for line in citations if line not in text]
+        return text if not missing else text.rstrip() + "\n" + "\n".join(missing)  # citations are not optional
 
 
 _DANGLING_HEADING = re.compile(r"^(?:[a-zđ]|\d{1,2}(?:\.\d{1,2})?|[IVX]{1,4})[).]\s+\S.{0,110}$")
@@ -472,6 +484,50 @@ def _passage_features(passage: Passage, carried: str = "", gives_heading: bool =
     if passage.original and passage.original != passage.text:
         counts.update("c:" + g for g in char_trigrams(syllables(passage.original)))
     return counts
+
+
+def _same_wording(quoted: Sequence[tuple[_Entry, str]]) -> list[list[tuple[_Entry, str]]]:
+    """Group plans whose quotes say the same (lower plans often copy the city's wording), keeping first-seen order.
+
+    Same means: nearly the same words and exactly the same figures, so "15/12" and "10/12" never merge.
+    """
+    groups: list[list[tuple[_Entry, str]]] = []
+    for entry, quote in quoted:
+        grams = _trigrams(" ".join(syllables(quote)))
+        figures = set(re.findall(r"\d+", quote))
+        for group in groups:
+            other = group[0][1]
+            other_grams = _trigrams(" ".join(syllables(other)))
+            union = grams | other_grams
+            if (
+                union
+                and len(grams & other_grams) / len(union) >= SAME_WORDING
+                and figures == set(re.findall(r"\d+", other))
+            ):
+                group.append((entry, quote))
+                break
+        else:
+            groups.append([(entry, quote)])
+    return groups
+
+
+def _shared_block(group: list[tuple[_Entry, str]]) -> str:
+    """One plan's block, or one block for plans with the same wording quoted from the cleanest text."""
+    if len(group) == 1:
+        entry, quote = group[0]
+        return block(entry.stored.meta, entry.stored.passage, quote)
+    # a plan typed as text reads better than an OCR repair of the same words
+    cleanest = max(group, key=lambda g: _typed_share(g[0].stored.passage))
+    names = "; ".join(e.stored.meta.citation for e, _ in group)
+    cites = "\n".join(citation(e.stored.meta, e.stored.passage) for e, _ in group)
+    return f"Theo {names} (các kế hoạch này có nội dung tương tự):\n{cleanest[1]}\n{cites}"
+
+
+def _typed_share(passage: Passage) -> float:
+    """Share of the shown words found as such in the source: near 1 for a typed plan, low for a repaired scan."""
+    shown = re.findall(r"[^\W\d_]+", passage.text.lower())
+    source = set(re.findall(r"[^\W\d_]+", passage.original.lower()))
+    return sum(w in source for w in shown) / len(shown) if shown else 0.0
 
 
 def _in_title(word: str, title_words: frozenset[str]) -> bool:
