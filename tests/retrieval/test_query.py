@@ -40,3 +40,8 @@ def test_price_and_figures_named_in_a_question() -> None:
     assert parse_query("giá vé tham quan là bao nhiêu").wants_number
     assert not parse_query("chuyển đổi số quốc gia là gì").wants_number
     assert parse_query("kế hoạch năm 2020 số 57").numbers == ("2020", "57")
+
+
+def test_more_chat_shorthand() -> None:
+    assert expand_shorthand("gđ 1 kéo dài bnhieu tgian") == "giai đoạn 1 kéo dài bao nhiêu thời gian"
+    assert expand_shorthand("nộp trc ngày nào hông ad") == "nộp trước ngày nào không"
