@@ -18,6 +18,7 @@ from retrieval.compose import (
     block,
     citation,
     decline,
+    decline_elsewhere,
     has_date,
     has_number,
     select_quote,
@@ -200,6 +201,9 @@ class Answerer:
     def answer(self, question: str, *, locality: str | None = None) -> Answer:
         """Answer ``question``; ``locality`` (a remembered /diaban choice) scopes it unless the question names one."""
         query, docs, terms = self._understand(question, locality)
+        elsewhere = None if docs else self._resolver.unknown_locality(query.text)
+        if elsewhere is not None:
+            return Answer(question, decline_elsewhere(elsewhere), False, [], [])
         candidates = self._search(query, terms, docs or None)
         if not candidates:
             return self._declined(question, docs)

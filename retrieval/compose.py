@@ -163,6 +163,15 @@ def decline(metas: Sequence[PlanMeta]) -> str:
     )
 
 
+def decline_elsewhere(place: str) -> str:
+    """The answer when the question is about a place none of the plans covers."""
+    return (
+        f"Hiện chưa có kế hoạch của {place} trong dữ liệu, nên tôi không thể trả lời chính xác.\n"
+        f"Anh/chị vui lòng liên hệ Phòng Văn hóa – Xã hội của UBND {place} hoặc Sở Khoa học và Công nghệ "
+        "của tỉnh, thành phố để được hướng dẫn; hoặc chọn một địa bàn có sẵn bằng lệnh /diaban."
+    )
+
+
 def _office(meta: PlanMeta) -> str:
     level = meta.level.strip().lower()
     if level in {"phường", "xã", "thị trấn"}:

@@ -24,6 +24,9 @@ _LEVEL_RANK = {
 }
 _LEVEL_WORDS = ("thành phố", "thị trấn", "thị xã", "phường", "quận", "huyện", "tỉnh", "xã", "tp")
 _ISSUER_PREFIXES = ("ubnd ", "uy ban nhan dan ")
+_NAMED_PLACE = re.compile(
+    r"\b(phường|xã|quận|huyện|thị trấn|thị xã|tỉnh|thành phố)((?:\s+[^\W\d_]+){1,4})", re.IGNORECASE
+)
 
 
 def _phrase(text: str) -> str:
@@ -107,6 +110,19 @@ class LocalityResolver:
             if narrowest > 0:
                 found = [d for d in found if ranks[d] > 0]
         return found, phrases
+
+    def unknown_locality(self, text: str) -> str | None:
+        """A place the question names with its level ("phường Cầu Giấy") that no plan is about, if any."""
+        for match in _NAMED_PLACE.finditer(text):
+            words: list[str] = []
+            for word in match.group(2).split():
+                if not word[0].isupper():
+                    break
+                words.append(word)
+            name = " ".join(words)
+            if name and not self.documents_named(name):
+                return f"{match.group(1).lower()} {name}"
+        return None
 
     def localities(self) -> list[str]:
         """Every known locality or issuer, one per plan, for the /diaban choice."""

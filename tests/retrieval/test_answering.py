@@ -212,3 +212,9 @@ def test_plans_with_the_same_wording_share_one_block_but_keep_their_citations(tm
     assert answer.text.count("bồi dưỡng kỹ năng số") == 1
     assert "12/KH-UBND" in answer.text and "300/KH-UBND" in answer.text
     assert answer.text.count("(Nguồn:") == 2
+
+
+def test_question_about_a_place_without_a_plan_is_declined_with_a_pointer(answerer: Answerer) -> None:
+    answer = answerer.answer("phường Cầu Giấy báo cáo phong trào trước ngày nào?")
+    assert not answer.found
+    assert "phường Cầu Giấy" in answer.text and "/diaban" in answer.text

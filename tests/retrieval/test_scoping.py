@@ -28,3 +28,12 @@ def test_a_plan_added_later_is_known_from_its_metadata() -> None:
 
 def test_localities_for_the_diaban_choice() -> None:
     assert LocalityResolver([WARD, CITY]).localities() == ["thành phố Sông Hồng", "phường Hoa Sen"]
+
+
+def test_a_place_no_plan_is_about_is_recognised() -> None:
+    resolver = LocalityResolver([WARD, CITY])
+    assert resolver.unknown_locality("phường Cầu Giấy báo cáo khi nào?") == "phường Cầu Giấy"
+    assert resolver.unknown_locality("Thành phố Hồ Chí Minh có kế hoạch không") == "thành phố Hồ Chí Minh"
+    assert resolver.unknown_locality("phường Hoa Sen làm gì") is None
+    assert resolver.unknown_locality("kế hoạch của UBND Thành phố được nhắc đến") is None
+    assert resolver.unknown_locality("phát triển xã hội số") is None
