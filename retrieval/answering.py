@@ -3,54 +3,49 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from itertools import pairwise
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from knowledge.passages import Fact, Passage, PlanMeta
-from retrieval.compose import (
-    Unit,
-    block,
-    citation,
-    decline,
-    decline_elsewhere,
-    has_date,
-    has_number,
-    select_quote,
-    split_units,
-    unit_score,
-)
+from retrieval.compose import Unit, block, decline, decline_elsewhere, has_date, has_number, select_quote, unit_score
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.generator import AnswerGenerator
-from retrieval.lexical import LexicalIndex, char_trigrams, features, syllables
-from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, is_word, parse_query, warm_up
+from retrieval.grouping import same_wording, shared_block
+from retrieval.lexical import LexicalIndex, char_trigrams, syllables
+from retrieval.passage_view import PassageView, carried_headings, in_title, passage_features
+from retrieval.query import ParsedQuery, parse_query, warm_up
 from retrieval.scoping import LocalityResolver
+from retrieval.terms import QuestionTerms, question_terms, synonym_held
 from retrieval.vectorstore import PassageIndex, StoredPassage
 
 logger = logging.getLogger(__name__)
 
 CANDIDATES = 30  # passages taken from each search before fusion
+LEXICAL_WEIGHT = 1.0  # weights of the two rankings in reciprocal rank fusion
+DENSE_WEIGHT = 1.0
 MAX_SOURCES = 5
-MIN_SUPPORT = 0.3  # below this share of the question's content found in the evidence, the plans do not say
-MIN_COMPOUNDS = 0.45  # below this share of the question's two-word terms …
-CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its content
-MAX_BLOCKS = 5
-SAME_WORDING = 0.75  # trigram overlap above which two plans' quotes are taken as the same wording
-DENSE_BONUS = 0.15  # weight of the embedder's relative cosine in the final ranking
-MAX_RUNNERS_UP = 2
-RUNNER_UP_SENTENCE = 0.7  # … and whose best sentence answers nearly as well
-FACT_WEIGHT = 0.1  # how much an extracted fact of the wanted kind (deadline, body, award, target) counts
+
+# Ranking: score = 0.6·fused + DENSE_BONUS·dense + support + section weight·section + 0.8·sentence + FACT_WEIGHT·facts
+DENSE_BONUS = 0.15  # weight of the embedder's relative cosine
 SECTION_WEIGHT = 0.4  # how much a section title naming the question's words counts
 DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: sections are titled by who
-RUNNER_UP = 0.9  # a second passage scoring this close to the best is quoted as well
+FACT_WEIGHT = 0.1  # an extracted fact of the wanted kind (deadline, body, award, target)
+
+# Declining: the evidence must cover the question, not merely share loose words with it.
+MIN_SUPPORT = 0.3  # below this share of the question's content found in the evidence, the plans do not say
+MIN_COMPOUNDS = 0.45  # below this share of the question's dictionary compounds ("giấy phép") …
+CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its content
+
+# Composition
+MAX_BLOCKS = 5  # plans answered separately when no locality is named
+RUNNER_UP = 0.9  # a second passage scoring this close to the best is quoted as well …
+RUNNER_UP_SENTENCE = 0.7  # … when its best sentence answers nearly as well
+MAX_RUNNERS_UP = 2
 DETAIL_CACHE = 2048  # passages whose sentences and words are kept between questions
-DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,33 +82,6 @@ class _Entry:
 
 
 @dataclass(frozen=True)
-class _Details:
-    """What answering needs to know of a passage's words; computed when it is a candidate, kept in a small cache."""
-
-    units: list[Unit]
-    words: frozenset[str]
-    pairs: frozenset[str]
-    section_words: frozenset[str]
-    section_pairs: frozenset[str]
-
-    @classmethod
-    def of(cls, passage: Passage, carried: str = "", gives_heading: bool = False) -> _Details:
-        """Sentences, words and word pairs of a passage and its section titles (plus a heading carried over)."""
-        if gives_heading:  # its last line titles the next passage
-            passage = replace(passage, text=passage.text.rstrip().rsplit("\n", 1)[0])
-        tokens = syllables(passage.text)
-        section_tokens = syllables(f"{passage.section} {carried}")
-        return cls(
-            units=split_units(passage),
-            words=frozenset(tokens) | frozenset(section_tokens),
-            pairs=frozenset(f"{a} {b}" for a, b in pairwise(tokens))
-            | frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
-            section_words=frozenset(section_tokens),
-            section_pairs=frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
-        )
-
-
-@dataclass(frozen=True)
 class _Candidate:
     row: int
     fused: float  # reciprocal-rank fusion of the lexical and dense rankings
@@ -122,19 +90,6 @@ class _Candidate:
     unit: float  # share of the question's content its best sentence holds
     compounds: float  # share of the question's two-word terms ("giấy phép", "tham quan") the passage holds
     score: float  # what the evidence is ranked by
-
-
-@dataclass(frozen=True)
-class _Terms:
-    """The question's searchable words: content words, content pairs and plan words its phrases map to."""
-
-    content: tuple[str, ...]
-    pairs: tuple[str, ...]
-    expansion: tuple[str, ...]
-    compounds: tuple[str, ...]  # adjacent content-word pairs: the question's multi-syllable terms
-    topic: tuple[str, ...]  # content words plus the movement's own words, for ranking sentences
-    expansion_pairs: tuple[str, ...] = ()  # word pairs of the plan wordings in ``expansion``
-    kind_hints: tuple[str, ...] = ()  # plan words that answers of the wanted kind use (ranking only)
 
 
 class Answerer:
@@ -149,7 +104,7 @@ class Answerer:
         self._lexical = LexicalIndex([])
         self._resolver = LocalityResolver([])
         self._metas: dict[str, PlanMeta] = {}
-        self._detail_cache: OrderedDict[int, _Details] = OrderedDict()
+        self._detail_cache: OrderedDict[int, PassageView] = OrderedDict()
         self._cache_lock = threading.Lock()  # answers may come from several threads of one server
 
     # -- building -------------------------------------------------------------------------------------------------
@@ -163,9 +118,9 @@ class Answerer:
         rows_by_doc: dict[str, list[int]] = {}
         for row, stored in enumerate(passages):
             rows_by_doc.setdefault(stored.passage.document, []).append(row)
-        carried = _carried_headings([s.passage for s in passages])
+        carried = carried_headings([s.passage for s in passages])
         gives = [bool(carried[i + 1]) if i + 1 < len(carried) else False for i in range(len(passages))]
-        lexical = LexicalIndex(_passage_features(s.passage, carried[i], gives[i]) for i, s in enumerate(passages))
+        lexical = LexicalIndex(passage_features(s.passage, carried[i], gives[i]) for i, s in enumerate(passages))
         self._entries = [
             _Entry(s, by_passage.get(s.passage.id, []), carried[i], gives[i]) for i, s in enumerate(passages)
         ]
@@ -178,14 +133,14 @@ class Answerer:
             self._detail_cache.clear()
         warm_up()
 
-    def _details(self, row: int) -> _Details:
+    def _details(self, row: int) -> PassageView:
         with self._cache_lock:
             cached = self._detail_cache.get(row)
             if cached is not None:
                 self._detail_cache.move_to_end(row)
                 return cached
         entry = self._entries[row]
-        details = _Details.of(entry.stored.passage, entry.carried, entry.gives_heading)
+        details = PassageView.of(entry.stored.passage, entry.carried, entry.gives_heading)
         with self._cache_lock:
             self._detail_cache[row] = details
             if len(self._detail_cache) > DETAIL_CACHE:
@@ -226,7 +181,7 @@ class Answerer:
         text = self._generated(question, [self._entries[c.row] for c in ordered[:3]], text)
         return Answer(question, text, True, sources, [meta.locality])
 
-    def _runners_up(self, candidates: list[_Candidate], query: ParsedQuery, terms: _Terms) -> list[_Candidate]:
+    def _runners_up(self, candidates: list[_Candidate], query: ParsedQuery, terms: QuestionTerms) -> list[_Candidate]:
         """Passages that answer nearly as well as the best: quoted too, since the evidence does not pick one."""
         best = candidates[0]
         return [
@@ -237,25 +192,17 @@ class Answerer:
             and self._answers(c, query, terms)
         ]
 
-    def _understand(self, question: str, locality: str | None) -> tuple[ParsedQuery, list[str], _Terms]:
+    def _understand(self, question: str, locality: str | None) -> tuple[ParsedQuery, list[str], QuestionTerms]:
         """The parsed question, the plans it is about (named, else remembered) and its search terms."""
         query = parse_query(question)
         docs, phrases = self._resolver.named(query.text)
         if not docs and locality:
             docs = self._resolver.documents_named(locality)
         named_words = {w for phrase in phrases for w in phrase.split()}
-        terms = _Terms(
-            content=tuple(t for t in query.content if t not in named_words),
-            pairs=tuple(_content_pairs(query.tokens, named_words)),
-            expansion=tuple(t for t in query.expansion if t not in query.content),
-            compounds=tuple(_compounds(query, named_words)),
-            topic=tuple(t for t in query.topic if t not in named_words),
-            expansion_pairs=query.expansion_pairs,
-            kind_hints=query.kind_hints,
-        )
+        terms = question_terms(query, named_words)
         return query, docs, terms
 
-    def _search(self, query: ParsedQuery, terms: _Terms, docs: list[str] | None) -> list[_Candidate]:
+    def _search(self, query: ParsedQuery, terms: QuestionTerms, docs: list[str] | None) -> list[_Candidate]:
         if not self._entries:
             return []
         qfeatures: Counter[str] = Counter()
@@ -297,7 +244,7 @@ class Answerer:
         candidates.sort(key=lambda c: c.score, reverse=True)
         return candidates
 
-    def _candidate(self, row: int, fused: float, dense: float, query: ParsedQuery, terms: _Terms) -> _Candidate:
+    def _candidate(self, row: int, fused: float, dense: float, query: ParsedQuery, terms: QuestionTerms) -> _Candidate:
         entry = self._details(row)
         idf = self._lexical.idf
         words = set(terms.content)
@@ -311,7 +258,7 @@ class Answerer:
         word_share = min(1.0, (have_w + 0.5 * have_x) / total_w)
         pair_share = have_p / total_p if total_p else word_share
         support = 0.6 * word_share + 0.4 * pair_share
-        section_have = sum(idf("w:" + t) for t in words if _in_title(t, entry.section_words))
+        section_have = sum(idf("w:" + t) for t in words if in_title(t, entry.section_words))
         section_have += sum(0.5 * idf("w:" + t) for t in set(terms.expansion) if t in entry.section_words)
         section_have += sum(0.5 * idf("p:" + p) for p in set(terms.expansion_pairs) if p in entry.section_pairs)
         section = min(1.0, section_have / total_w)
@@ -323,11 +270,11 @@ class Answerer:
         score = (
             0.6 * fused + DENSE_BONUS * dense + support + section_weight * section + 0.8 * unit + FACT_WEIGHT * facts
         )
-        held = [c for c in terms.compounds if c in entry.pairs or _synonym_held(c, entry.words)]
+        held = [c for c in terms.compounds if c in entry.pairs or synonym_held(c, entry.words)]
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
         return _Candidate(row, fused, support, section, unit, compounds, score)
 
-    def _fact_match(self, facts: Sequence[Fact], query: ParsedQuery, terms: _Terms, total_w: float) -> float:
+    def _fact_match(self, facts: Sequence[Fact], query: ParsedQuery, terms: QuestionTerms, total_w: float) -> float:
         """How well the passage's extracted facts fit the question: a deadline for "when", a body for "who must"."""
         if not facts:
             return 0.0
@@ -344,11 +291,11 @@ class Answerer:
             for fact in facts:
                 if fact.kind == "responsibility":
                     body = frozenset(syllables(fact.value))
-                    share = sum(idf("w:" + t) for t in set(terms.content) if _in_title(t, body)) / total_w
+                    share = sum(idf("w:" + t) for t in set(terms.content) if in_title(t, body)) / total_w
                     best = max(best, min(1.0, share))
         return best
 
-    def _unit_score(self, unit: Unit, query: ParsedQuery, terms: _Terms) -> float:
+    def _unit_score(self, unit: Unit, query: ParsedQuery, terms: QuestionTerms) -> float:
         return unit_score(
             unit,
             terms.topic,
@@ -359,7 +306,7 @@ class Answerer:
             extra=terms.expansion + terms.kind_hints,
         )
 
-    def _answers(self, candidate: _Candidate, query: ParsedQuery, terms: _Terms) -> bool:
+    def _answers(self, candidate: _Candidate, query: ParsedQuery, terms: QuestionTerms) -> bool:
         """Tell whether the best evidence covers the question's subject and holds the kind of answer asked for."""
         entry = self._details(candidate.row)
         ranked = sorted(entry.units, key=lambda u: self._unit_score(u, query, terms), reverse=True)[:2]
@@ -387,7 +334,9 @@ class Answerer:
         strong = [c for c in best_by_doc.values() if c.support >= MIN_SUPPORT and c.score >= 0.85 * top]
         return len(strong) >= 2
 
-    def _per_plan(self, question: str, query: ParsedQuery, terms: _Terms, candidates: list[_Candidate]) -> Answer:
+    def _per_plan(
+        self, question: str, query: ParsedQuery, terms: QuestionTerms, candidates: list[_Candidate]
+    ) -> Answer:
         best_by_doc: dict[str, _Candidate] = {}
         for c in candidates:
             best_by_doc.setdefault(self._entries[c.row].stored.passage.document, c)
@@ -401,8 +350,11 @@ class Answerer:
             return self._declined(question, [])
         chosen.sort(key=lambda c: -c.score)
         chosen = chosen[:MAX_BLOCKS]
-        quoted = [(self._entries[c.row], self._quote(self._entries[c.row], query, terms)) for c in chosen]
-        blocks = [_shared_block(group) for group in _same_wording(quoted)]
+        quoted = [
+            (e.stored.meta, e.stored.passage, self._quote(e, query, terms))
+            for e in (self._entries[c.row] for c in chosen)
+        ]
+        blocks = [shared_block(group) for group in same_wording(quoted)]
         names = ", ".join(self._entries[c.row].stored.meta.issuer for c in chosen)
         intro = f"Nội dung này có trong {len(chosen)} kế hoạch: {names}." if len(chosen) > 1 else ""
         text = "\n\n".join(([intro] if intro else []) + blocks)
@@ -414,7 +366,13 @@ class Answerer:
         return Answer(question, text, True, sources, localities)
 
     def _quote(
-        self, entry: _Entry, query: ParsedQuery, terms: _Terms, *, whole: bool | None = None, best_only: bool = False
+        self,
+        entry: _Entry,
+        query: ParsedQuery,
+        terms: QuestionTerms,
+        *,
+        whole: bool | None = None,
+        best_only: bool = False,
     ) -> str:
         row = self._row_of[entry.stored.passage.id]
         units = self._details(row).units
@@ -456,127 +414,6 @@ class Answerer:
         citations = [line for line in draft.splitlines() if line.startswith("(Nguồn:")]
         missing = [line for line in citations if line not in text]
         return text if not missing else text.rstrip() + "\n" + "\n".join(missing)  # citations are not optional
-
-
-_DANGLING_HEADING = re.compile(r"^(?:[a-zđ]|\d{1,2}(?:\.\d{1,2})?|[IVX]{1,4})[).]\s+\S.{0,110}$")
-
-
-def _carried_headings(passages: Sequence[Passage]) -> list[str]:
-    """For each passage, a heading stranded as the last line of the previous passage of the same plan.
-
-    OCR damage to a list marker ("¢)" for "c)") can leave a heading where the structure parser does not see one;
-    the heading then ends one passage while it titles the next.
-    """
-    carried = [""] * len(passages)
-    for i in range(1, len(passages)):
-        previous = passages[i - 1]
-        if previous.document != passages[i].document:
-            continue
-        last = previous.text.rstrip().rsplit("\n", 1)[-1].strip()
-        if _DANGLING_HEADING.match(last) and not last.endswith((".", ";", ",", ":")):
-            carried[i] = last
-    return carried
-
-
-def _passage_features(passage: Passage, carried: str = "", gives_heading: bool = False) -> Counter[str]:
-    """Lexical features of a passage: repaired words, pairs, section words, and trigrams of both spellings."""
-    if gives_heading:
-        passage = replace(passage, text=passage.text.rstrip().rsplit("\n", 1)[0])
-    counts = features(passage.text, f"{passage.section} {carried}")
-    tokens = syllables(passage.text)
-    counts.update("c:" + g for g in char_trigrams(tokens))
-    if passage.original and passage.original != passage.text:
-        counts.update("c:" + g for g in char_trigrams(syllables(passage.original)))
-    return counts
-
-
-def _same_wording(quoted: Sequence[tuple[_Entry, str]]) -> list[list[tuple[_Entry, str]]]:
-    """Group plans whose quotes say the same (lower plans often copy the city's wording), keeping first-seen order.
-
-    Same means: nearly the same words and exactly the same figures, so "15/12" and "10/12" never merge.
-    """
-    groups: list[list[tuple[_Entry, str]]] = []
-    for entry, quote in quoted:
-        grams = _trigrams(" ".join(syllables(quote)))
-        figures = set(re.findall(r"\d+", quote))
-        for group in groups:
-            other = group[0][1]
-            other_grams = _trigrams(" ".join(syllables(other)))
-            union = grams | other_grams
-            if (
-                union
-                and len(grams & other_grams) / len(union) >= SAME_WORDING
-                and figures == set(re.findall(r"\d+", other))
-            ):
-                group.append((entry, quote))
-                break
-        else:
-            groups.append([(entry, quote)])
-    return groups
-
-
-def _shared_block(group: list[tuple[_Entry, str]]) -> str:
-    """One plan's block, or one block for plans with the same wording quoted from the cleanest text."""
-    if len(group) == 1:
-        entry, quote = group[0]
-        return block(entry.stored.meta, entry.stored.passage, quote)
-    # a plan typed as text reads better than an OCR repair of the same words
-    cleanest = max(group, key=lambda g: _typed_share(g[0].stored.passage))
-    names = "; ".join(e.stored.meta.citation for e, _ in group)
-    cites = "\n".join(citation(e.stored.meta, e.stored.passage) for e, _ in group)
-    return f"Theo {names} (các kế hoạch này có nội dung tương tự):\n{cleanest[1]}\n{cites}"
-
-
-def _typed_share(passage: Passage) -> float:
-    """Share of the shown words found as such in the source: near 1 for a typed plan, low for a repaired scan."""
-    shown = re.findall(r"[^\W\d_]+", passage.text.lower())
-    source = set(re.findall(r"[^\W\d_]+", passage.original.lower()))
-    return sum(w in source for w in shown) / len(shown) if shown else 0.0
-
-
-def _in_title(word: str, title_words: frozenset[str]) -> bool:
-    """Whether a section title holds ``word``, tolerating OCR damage ("donvi", "thugc") since titles are short."""
-    if word in title_words:
-        return True
-    if len(word) < 3 or word.isdigit():
-        return False
-    grams = _trigrams(word)
-    for candidate in title_words:
-        if len(candidate) >= 3 and word in candidate and len(candidate) <= len(word) + 3:
-            return True
-        other = _trigrams(candidate)
-        if len(grams & other) / len(grams | other) >= 0.4:
-            return True
-    return False
-
-
-def _trigrams(word: str) -> set[str]:
-    padded = f"<{word}>"
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
-
-
-def _compounds(query: ParsedQuery, named_words: set[str]) -> list[str]:
-    """Adjacent content words of the question that make one word, e.g. "giay phep", "tham quan"."""
-    content = set(query.content) - named_words
-    words = folded_words_plain(query.text)
-    return [f"{a} {b}" for a, b in pairwise(words) if a in content and b in content and is_word(f"{a} {b}")]
-
-
-def _synonym_held(compound: str, words: frozenset[str]) -> bool:
-    """Tell whether a passage holds the plan wording a question phrase maps to (e.g. "ưu tiên" → "tập trung")."""
-    plan_words = EXPANSIONS.get(compound)
-    return plan_words is not None and all(w in words for w in plan_words.split())
-
-
-def _content_pairs(tokens: Sequence[str], named_words: set[str]) -> list[str]:
-    """Adjacent word pairs of the question that carry content (not two question words, not a place name)."""
-    words = [w for t in tokens for w in t.replace("/", " ").replace("-", " ").replace(".", " ").split()]
-    result = []
-    for a, b in pairwise(words):
-        if (a in STOPWORDS and b in STOPWORDS) or (a in named_words and b in named_words):
-            continue
-        result.append(f"{a} {b}")
-    return result
 
 
 def answer_to_json(answer: Answer, *, elapsed_ms: float, id: str | None) -> dict[str, object]:
