@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 import bot.lifecycle
 from core.db import session_scope
-from core.models import Conversation, Initiative, Notice, ProcessedUpdate
+from core.models import Attachment, Conversation, Initiative, Notice, ProcessedUpdate
 from core.notices import enqueue_notice
 from core.settings import Settings
 from tests.bot.support import (
@@ -164,6 +164,12 @@ class TelegramUser:
             },
         }
         return "\n".join(m["text"] for m in self.exchange(update))
+
+    def send_document(self, file_id: str, name: str, mime: str, data: bytes) -> str:
+        self.fake.files[f"documents/{file_id}"] = data
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name, "mime_type": mime}
+        document["file_size"] = len(data)
+        return "\n".join(m["text"] for m in self.exchange(self._message(document=document)))
 
     def send_photo(self, file_id: str, data: bytes) -> str:
         self.fake.files[f"documents/{file_id}"] = data
@@ -469,3 +475,17 @@ def test_unreachable_bot_api_leaves_the_web_chat_up(tmp_path: Path) -> None:
             assert client.post("/webhooks/telegram", json={"update_id": 1}, headers={HEADER: SECRET}).status_code == 404
     finally:
         runtime.close()
+
+
+def test_documents_are_checked_by_type_and_size(client: TestClient, fake: FakeTelegram, runtime: ChatRuntime) -> None:
+    user = TelegramUser(client, fake)
+    fill_form(user.say, FORM_BEFORE_FILE)
+    pdf = b"%PDF-1.7\n" + b"1" * 500
+    assert "Đã nhận tệp “bao-cao.pdf”" in user.send_document("doc-1", "bao-cao.pdf", "application/pdf", pdf)
+    refused = user.send_document("doc-2", "script.sh", "text/x-sh", b"#!/bin/sh\nrm -rf /\n")
+    assert "không thuộc loại được nhận" in refused
+    big = b"%PDF-1.7\n" + b"1" * (11 * 1024 * 1024)
+    assert "lớn hơn 10 MB" in user.send_document("doc-3", "lon.pdf", "application/pdf", big)
+    assert not fake.matching(lambda r: r.path.endswith("/documents/doc-3")), "an oversize file is not downloaded"
+    with session_scope(runtime.sessions) as db:
+        assert [a.filename for a in db.scalars(select(Attachment))] == ["bao-cao.pdf"]

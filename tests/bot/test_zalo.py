@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -401,3 +402,16 @@ def test_signed_but_stale_event_is_ignored(client: TestClient, fake: FakeZalo, r
     event["timestamp"] = str(int((time.time() - 3 * 86400) * 1000))
     assert user.post(event) == 200
     assert fake.sent() == [] and runtime.answerer.asked == []
+
+
+def test_token_past_its_expiry_is_refreshed_before_sending(
+    client: TestClient, fake: FakeZalo, runtime: ChatRuntime
+) -> None:
+    with session_scope(runtime.sessions) as db:
+        row = db.scalar(select(ChannelToken).where(ChannelToken.name == TOKEN_NAME))
+        assert row is not None
+        row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    assert FAKE_CITATION in ZaloUser(client, fake).say("Hạn gửi sáng kiến?")
+    assert len(fake.refreshes()) == 1
+    sends = fake.matching(lambda r: r.path == "/v3.0/oa/message/cs")
+    assert [r.headers["access_token"] for r in sends] == ["acc-1"], "never sent with the expired token"
