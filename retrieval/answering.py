@@ -42,6 +42,8 @@ CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its c
 
 # Composition
 MAX_BLOCKS = 5  # plans answered separately when no locality is named
+PLAN_SCORE = 0.75  # a plan gets its own block when its best passage scores this close to the best plan's …
+PLAN_SUPPORT = 0.7  # … and covers the question (words and compounds) nearly as well
 RUNNER_UP = 0.9  # a second passage scoring this close to the best is quoted as well …
 RUNNER_UP_SENTENCE = 0.7  # … when its best sentence answers nearly as well
 MAX_RUNNERS_UP = 2
@@ -89,6 +91,7 @@ class _Candidate:
     section: float  # share of the question's content its section titles hold
     unit: float  # share of the question's content its best sentence holds
     compounds: float  # share of the question's two-word terms ("giấy phép", "tham quan") the passage holds
+    rare_compounds: float  # the same share weighted by rarity: "nội vụ" counts more than "nhiệm vụ"
     score: float  # what the evidence is ranked by
 
 
@@ -199,7 +202,7 @@ class Answerer:
         if not docs and locality:
             docs = self._resolver.documents_named(locality)
         named_words = {w for phrase in phrases for w in phrase.split()}
-        terms = question_terms(query, named_words)
+        terms = question_terms(query, named_words, known=lambda word: self._lexical.known("w:" + word))
         return query, docs, terms
 
     def _search(self, query: ParsedQuery, terms: QuestionTerms, docs: list[str] | None) -> list[_Candidate]:
@@ -270,9 +273,11 @@ class Answerer:
         score = (
             0.6 * fused + DENSE_BONUS * dense + support + section_weight * section + 0.8 * unit + FACT_WEIGHT * facts
         )
-        held = [c for c in terms.compounds if c in entry.pairs or synonym_held(c, entry.words)]
+        held = {c for c in terms.compounds if c in entry.pairs or synonym_held(c, entry.words)}
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
-        return _Candidate(row, fused, support, section, unit, compounds, score)
+        compound_weight = sum(idf("p:" + c) for c in set(terms.compounds))
+        rare_compounds = sum(idf("p:" + c) for c in held) / compound_weight if compound_weight else 1.0
+        return _Candidate(row, fused, support, section, unit, compounds, rare_compounds, score)
 
     def _fact_match(self, facts: Sequence[Fact], query: ParsedQuery, terms: QuestionTerms, total_w: float) -> float:
         """How well the passage's extracted facts fit the question: a deadline for "when", a body for "who must"."""
@@ -314,8 +319,11 @@ class Answerer:
             return False
         if query.wants_number and not any(has_number(u.folded) for u in ranked):
             return False
-        if any(n not in entry.words and n.lstrip("0") not in entry.words for n in query.numbers):
+        own = self._entries[candidate.row].stored.meta.number.split("/")[0]
+        if any(n not in entry.words and n.lstrip("0") not in entry.words and n != own for n in query.numbers):
             return False  # the question names a year or number the passage never mentions
+        if any(name not in entry.words for name in terms.foreign):
+            return False  # nor may it name a system or brand ("VNeID") the passage never mentions
         if not terms.content:
             return bool(terms.topic)  # a question of only question words ("là gì?") has nothing to answer
         if candidate.support < MIN_SUPPORT:
@@ -340,11 +348,14 @@ class Answerer:
         best_by_doc: dict[str, _Candidate] = {}
         for c in candidates:
             best_by_doc.setdefault(self._entries[c.row].stored.passage.document, c)
-        top = max(c.score for c in best_by_doc.values())
+        top = max(best_by_doc.values(), key=lambda c: c.score)
         chosen = [
             c
             for c in best_by_doc.values()
-            if c.support >= MIN_SUPPORT and c.score >= 0.7 * top and self._answers(c, query, terms)
+            if c.score >= PLAN_SCORE * top.score
+            and c.support >= PLAN_SUPPORT * top.support
+            and c.rare_compounds >= PLAN_SUPPORT * top.rare_compounds
+            and self._answers(c, query, terms)
         ]
         if not chosen:
             return self._declined(question, [])

@@ -109,6 +109,10 @@ class LexicalIndex:
         n = int(self._df[index]) if index is not None else 0
         return math.log(1 + (self.size - n + 0.5) / (n + 0.5))
 
+    def known(self, key: str) -> bool:
+        """Tell whether any passage has the feature."""
+        return key in self._vocab
+
     def scores(self, query: Iterable[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every passage for the query's features."""
         total = np.zeros(self.size, dtype=np.float32)

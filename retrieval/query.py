@@ -103,6 +103,15 @@ SHORTHAND: dict[str, str] = {
     "hông": "không",
     "k0": "không",
     "kh0ng": "không",
+    "bc": "báo cáo",
+    "bcao": "báo cáo",
+    "kq": "kết quả",
+    "pct": "phó chủ tịch",
+    "ct": "chủ tịch",
+    "đtn": "Đoàn Thanh niên",
+    "hlhpn": "Hội Liên hiệp Phụ nữ",
+    "ccb": "Cựu chiến binh",
+    "htx": "hợp tác xã",
     "ad": "",
     "admin": "",
     "ạ": "",
@@ -206,6 +215,10 @@ EXPANSIONS: dict[str, str] = {
     "phan anh": "vuong mac",
     "gap kho khan": "vuong mac",
     "ty le": "phan tram",
+    "keo dai": "thoi gian",
+    "ai ky": "tm chu tich",
+    "nguoi ky": "tm chu tich",
+    "ky ban hanh": "tm chu tich",
 }
 # Question phrases that say what kind of answer is wanted → plan words such answers are written with. They help
 # find the answering sentence but never count as the question's subject being covered.
@@ -217,6 +230,7 @@ KIND_HINTS: dict[str, str] = {
     "bao gio": "thoi gian giai doan",
     "bao lau": "thoi gian giai doan",
     "bao nhieu phan tram": "phan tram",
+    "keo dai": "tu nam den nam",
 }
 
 
@@ -283,6 +297,15 @@ def is_word(pair: str) -> bool:
     """Tell whether two folded syllables make one dictionary word (always true when no dictionary is available)."""
     words = _dictionary_pairs()
     return words is None or pair in words
+
+
+_ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+_FOLDED_SYLLABLE = re.compile(rf"^{_ONSET}(?:[aeiouy]{{1,3}})(?:ch|ng|nh|[cmnpt])?$")
+
+
+def is_vietnamese_syllable(folded: str) -> bool:
+    """Tell whether a folded word could be a Vietnamese syllable (digits count as such): "vneid", "zalo" cannot."""
+    return folded.isdigit() or bool(_FOLDED_SYLLABLE.match(folded))
 
 
 def warm_up() -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, is_word
+from retrieval.query import EXPANSIONS, STOPWORDS, ParsedQuery, folded_words_plain, is_vietnamese_syllable, is_word
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,19 @@ class QuestionTerms:
     topic: tuple[str, ...]  # content words plus the movement's own words, for ranking sentences
     expansion_pairs: tuple[str, ...] = ()  # word pairs of the plan wordings in ``expansion``
     kind_hints: tuple[str, ...] = ()  # plan words that answers of the wanted kind use (ranking only)
+    foreign: tuple[
+        str, ...
+    ] = ()  # folded words that are no Vietnamese syllable ("vneid"): names the evidence must hold
 
 
-def question_terms(query: ParsedQuery, named_words: set[str]) -> QuestionTerms:
-    """The search terms of a parsed question, leaving out the words of the place names it contains."""
+def question_terms(
+    query: ParsedQuery, named_words: set[str], known: Callable[[str], bool] = lambda _: True
+) -> QuestionTerms:
+    """The search terms of a parsed question, leaving out the words of the place names it contains.
+
+    ``known`` tells whether a folded word occurs in any plan: an unknown word that is no Vietnamese syllable
+    ("VNeID") names something the plans never mention.
+    """
     return QuestionTerms(
         content=tuple(t for t in query.content if t not in named_words),
         pairs=tuple(content_pairs(query.tokens, named_words)),
@@ -32,6 +41,9 @@ def question_terms(query: ParsedQuery, named_words: set[str]) -> QuestionTerms:
         topic=tuple(t for t in query.topic if t not in named_words),
         expansion_pairs=query.expansion_pairs,
         kind_hints=query.kind_hints,
+        foreign=tuple(
+            t for t in query.content if t not in named_words and not is_vietnamese_syllable(t) and not known(t)
+        ),
     )
 
 
