@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 6
 FORM_MODES = ("form", "confirm", "edit")
+REPLY_WINDOW = timedelta(days=14)
 
 MENU = (
     (Button("❓ Hỏi đáp", "menu:ask"), Button("💡 Gửi sáng kiến", "menu:submit")),
@@ -181,7 +182,9 @@ class Dialog:
             return
         mode = str(turn.state.get("mode", "idle"))
         touched = float(turn.state.get("touched", now.timestamp()))
-        expired = now.timestamp() - touched > self._settings.form_idle_minutes * 60
+        # A request for more information may be answered days later; everything else expires with the form.
+        idle_limit = REPLY_WINDOW.total_seconds() if mode == "reply" else self._settings.form_idle_minutes * 60
+        expired = now.timestamp() - touched > idle_limit
         turn.state["touched"] = now.timestamp()
         purged = bool(turn.state.pop("form_expired", False))  # housekeeping dropped an idle form already
         if purged or (mode != "idle" and expired):

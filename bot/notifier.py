@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from core.conversations import lock_conversation, save_state
 from core.db import session_scope
 from core.models import Notice, NoticeStatus
 from core.notices import due_notices, mark_attempt_failed, mark_sent
+from core.review import awaiting_reply
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +60,33 @@ def record_result(*, sessions: sessionmaker[Session], notice_id: int, error: Del
             return
         if error is None:
             mark_sent(session=session, notice=notice)
+            channel, user_id = notice.channel, notice.channel_user_id
         else:
             retry_after = error.retry_after if isinstance(error, DeliveryError) else None
             mark_attempt_failed(session=session, notice=notice, error=str(error), retry_after=retry_after)
+            return
+    arm_reply(sessions=sessions, channel=channel, user_id=user_id)
+
+
+def arm_reply(*, sessions: sessionmaker[Session], channel: str, user_id: str) -> None:
+    """After a notice, let the user's next message answer a request for more information (best effort).
+
+    The notice tells the submitter to answer right in the chat; an idle conversation is therefore put in the
+    ``reply`` mode for their newest submission waiting for information. A form in progress is left alone.
+    """
+    try:
+        with session_scope(sessions) as session:
+            waiting = awaiting_reply(session=session, channel=channel, channel_user_id=user_id)
+            if not waiting:
+                return
+            conversation = lock_conversation(session=session, channel=channel, user_id=user_id)
+            state = dict(conversation.state or {})
+            if state.get("mode", "idle") != "idle":
+                return
+            state.update(mode="reply", reply_code=waiting[0].code, touched=time.time())
+            save_state(conversation=conversation, state=state, locality=conversation.locality)
+    except Exception:
+        log.warning("could not arm the reply mode after a notice", exc_info=True)
 
 
 async def deliver_due(*, sessions: sessionmaker[Session], channel: str, send: Sender) -> int:
@@ -107,3 +134,12 @@ def take_web_notices(*, session: Session, user_id: str, limit: int = 20) -> list
     for notice in notices:
         mark_sent(session=session, notice=notice)
     return [notice.text for notice in notices]
+
+
+def take_web_notices_and_arm(*, sessions: sessionmaker[Session], user_id: str) -> list[str]:
+    """Pending notices of a web session, then the reply mode when one asked for more information."""
+    with session_scope(sessions) as session:
+        texts = take_web_notices(session=session, user_id=user_id)
+    if texts:
+        arm_reply(sessions=sessions, channel="web", user_id=user_id)
+    return texts

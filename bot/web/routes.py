@@ -16,8 +16,7 @@ from starlette.requests import Request
 
 from bot.channels import Channels, get_channels
 from bot.messages import Incoming, IncomingFile, Reply
-from bot.notifier import take_web_notices
-from core.db import session_scope
+from bot.notifier import take_web_notices_and_arm
 
 CHANNEL = "web"
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,128}$"
@@ -77,11 +76,7 @@ def _out(replies: list[Reply], notices: list[str]) -> ChatOut:
 
 
 async def _notices(channels: Channels, session_id: str) -> list[str]:
-    def take() -> list[str]:
-        with session_scope(channels.sessions) as session:
-            return take_web_notices(session=session, user_id=session_id)
-
-    return await run_in_threadpool(take)
+    return await run_in_threadpool(take_web_notices_and_arm, sessions=channels.sessions, user_id=session_id)
 
 
 @router.post(

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 import bot.lifecycle
 from core.db import session_scope
-from core.models import Attachment, Conversation, Initiative, Notice, ProcessedUpdate
+from core.models import Attachment, Conversation, Initiative, InitiativeState, Notice, ProcessedUpdate
 from core.notices import enqueue_notice
+from core.review import transition
 from core.settings import Settings
 from tests.bot.support import (
     FORM_AFTER_FILE,
@@ -30,6 +31,7 @@ from tests.bot.support import (
     make_app,
     make_runtime,
 )
+from tests.factories import make_reviewer
 from tests.fakes import FAKE_CITATION, TELEGRAM_BOT_ID, FakeTelegram, Recorded
 
 TOKEN = "7000001:TEST-token_for-fake"
@@ -489,3 +491,42 @@ def test_documents_are_checked_by_type_and_size(client: TestClient, fake: FakeTe
     assert not fake.matching(lambda r: r.path.endswith("/documents/doc-3")), "an oversize file is not downloaded"
     with session_scope(runtime.sessions) as db:
         assert [a.filename for a in db.scalars(select(Attachment))] == ["bao-cao.pdf"]
+
+
+def test_request_for_information_is_pushed_and_answered_in_plain_words(
+    settings: Settings, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.lifecycle, "NOTICE_INTERVAL_SECONDS", 0.2)
+    runtime = make_runtime(settings)
+    try:
+        with TestClient(make_app(runtime)) as client:
+            user = TelegramUser(client, fake)
+            fill_form(user.say, FORM_BEFORE_FILE)
+            last = fill_form(user.say, [("Bỏ qua", "Bước 12/12"), ("Đồng ý", "kiểm tra lại"), ("Gửi", "Mã hồ sơ")])
+            code = RECEIPT.search(last).group(1)  # type: ignore[union-attr]
+            with session_scope(runtime.sessions) as db:
+                reviewer = make_reviewer(db, username="reviewer.tg")
+                initiative = db.scalar(select(Initiative).where(Initiative.code == code))
+                assert initiative is not None
+                transition(session=db, initiative=initiative, reviewer=reviewer, to_state=InitiativeState.IN_REVIEW)
+                transition(
+                    session=db,
+                    initiative=initiative,
+                    reviewer=reviewer,
+                    to_state=InitiativeState.NEEDS_INFO,
+                    note="Xin ảnh chụp màn hình bảng tính.",
+                )
+            fake.wait_for(lambda r: _is_send(r) and "ảnh chụp màn hình" in r.form().get("text", ""))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:  # the reply mode is armed right after the notice is recorded
+                with session_scope(runtime.sessions) as db:
+                    conversation = db.scalar(select(Conversation).where(Conversation.user_id == str(user.user_id)))
+                    if conversation is not None and conversation.state.get("mode") == "reply":
+                        break
+                time.sleep(0.05)
+            assert "đã chuyển nội dung bổ sung" in user.say("Em gửi kèm bảng tính ở tin sau ạ.")
+            with session_scope(runtime.sessions) as db:
+                initiative = db.scalar(select(Initiative).where(Initiative.code == code))
+                assert initiative is not None and initiative.state == InitiativeState.IN_REVIEW.value
+    finally:
+        runtime.close()

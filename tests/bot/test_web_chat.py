@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.db import session_scope
 from core.models import Attachment, Initiative, InitiativeEvent, InitiativeState, Notice
 from core.notices import enqueue_notice
+from core.review import transition
 from core.settings import Settings
 from tests.bot.support import (
     FORM_AFTER_FILE,
@@ -27,6 +28,7 @@ from tests.bot.support import (
     make_app,
     make_runtime,
 )
+from tests.factories import make_reviewer
 from tests.fakes import FAKE_CITATION
 
 
@@ -358,3 +360,33 @@ def test_submitter_answers_a_request_for_information(client: TestClient, runtime
         assert initiative.state == InitiativeState.IN_REVIEW.value
         names = {a.filename for a in db.scalars(select(Attachment).where(Attachment.initiative_id == initiative.id))}
         assert names == {"so-do.png", "bang-so-lieu.png"}
+
+
+def test_reviewer_request_reaches_the_page_and_a_plain_answer_goes_back(
+    client: TestClient, runtime: ChatRuntime
+) -> None:
+    session = _session()
+    code = _submit_with_file(client, session)
+    with session_scope(runtime.sessions) as db:
+        reviewer = make_reviewer(db, username="can.bo.phuong")
+        initiative = db.scalar(select(Initiative).where(Initiative.code == code))
+        assert initiative is not None
+        transition(session=db, initiative=initiative, reviewer=reviewer, to_state=InitiativeState.IN_REVIEW)
+        transition(
+            session=db,
+            initiative=initiative,
+            reviewer=reviewer,
+            to_state=InitiativeState.NEEDS_INFO,
+            note="Đề nghị gửi thêm số hộ đã được số hóa.",
+        )
+    notices = client.get(f"/api/chat/{session}/notices").json()["notices"]
+    assert len(notices) == 2 and "số hộ đã được số hóa" in notices[1]
+    # As the notice says, the answer is simply typed into the chat.
+    done = _chat(client, session, "Đã số hóa 312 hộ trên tổng số 340 hộ.")
+    assert "đã chuyển nội dung bổ sung" in done["replies"][0]
+    with session_scope(runtime.sessions) as db:
+        initiative = db.scalar(select(Initiative).where(Initiative.code == code))
+        assert initiative is not None and initiative.state == InitiativeState.IN_REVIEW.value
+        assert any(e.kind == "reply" and "312 hộ" in e.note for e in initiative.events)
+    # The next message is an ordinary question again.
+    assert FAKE_CITATION in _chat(client, session, "Hạn gửi sáng kiến?")["replies"][-1]
