@@ -89,6 +89,7 @@ class _Turn:
     question: str | None = None
 
     def say(self, text: str, buttons: Sequence[Sequence[Button]] = ()) -> None:
+        """Queue a reply with optional rows of buttons."""
         self.replies.append(Reply(text, tuple(tuple(row) for row in buttons if row)))
 
 

@@ -48,6 +48,7 @@ class Step:
 
 def _text(min_len: int, max_len: int, what: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
+        """The trimmed answer, or why it does not fit."""
         value = value.strip()
         if len(value) < min_len:
             raise InvalidAnswer(f"{what} cần ít nhất {min_len} ký tự. Anh/Chị vui lòng nhập lại.")

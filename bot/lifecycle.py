@@ -49,6 +49,7 @@ class _RuntimeAnswerer:
         self._runtime = runtime
 
     def answer(self, question: str, *, locality: str | None = None) -> AnswerLike:
+        """Answer ``question`` from the current plans."""
         answer = getattr(self._runtime, "answer", None)
         if callable(answer):
             result: AnswerLike = answer(question, locality=locality)
@@ -56,6 +57,7 @@ class _RuntimeAnswerer:
         return self._runtime.answerer.answer(question, locality=locality)
 
     def localities(self) -> list[str]:
+        """The localities the plans cover."""
         return list(self._runtime.answerer.localities())
 
 
