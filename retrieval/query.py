@@ -103,6 +103,9 @@ SHORTHAND: dict[str, str] = {
     "hông": "không",
     "k0": "không",
     "kh0ng": "không",
+    "tdp": "tổ dân phố",
+    "tđp": "tổ dân phố",
+    "e": "em",
     "bc": "báo cáo",
     "bcao": "báo cáo",
     "kq": "kết quả",
@@ -143,7 +146,7 @@ _STOPWORDS_TEXT = """
 """
 # Unaccented words of an accented question are genuinely unaccented: these few are particles.
 _BARE_STOPWORDS_TEXT = """
-    khi ra nay cho theo trong ai sao hay thi nhu ma do con bao
+    khi ra nay cho theo trong ai sao hay thi nhu ma do con bao em anh
 """
 BARE_STOPWORDS: frozenset[str] = frozenset(_BARE_STOPWORDS_TEXT.split())
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
@@ -225,6 +228,7 @@ EXPANSIONS: dict[str, str] = {
 KIND_HINTS: dict[str, str] = {
     "han chot": "truoc ngay",
     "han nop": "truoc ngay",
+    "nop": "gui bao cao",
     "thoi han": "truoc ngay dinh ky",
     "khi nao": "truoc ngay dinh ky",
     "bao gio": "thoi gian giai doan",

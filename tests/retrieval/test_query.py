@@ -45,3 +45,10 @@ def test_price_and_figures_named_in_a_question() -> None:
 def test_more_chat_shorthand() -> None:
     assert expand_shorthand("gđ 1 kéo dài bnhieu tgian") == "giai đoạn 1 kéo dài bao nhiêu thời gian"
     assert expand_shorthand("nộp trc ngày nào hông ad") == "nộp trước ngày nào không"
+
+
+def test_teen_question_keeps_only_its_subject() -> None:
+    query = parse_query("cho e hỏi p.hoa sen các tdp phải nộp bc trc ngày mấy ạ")
+    assert query.text.startswith("cho em hỏi phường hoa sen các tổ dân phố phải nộp báo cáo trước ngày")
+    assert query.wants_date
+    assert "em" not in query.content and "to" in query.content and "bao" in query.content
