@@ -109,10 +109,27 @@ def looks_like_ocr(text: str) -> bool:
     return len(_OCR_TOKEN.findall(text)) / len(words) > 0.01
 
 
+@lru_cache(maxsize=1)
+def pipeline_fingerprint() -> str:
+    """Hash of the code and data that turn a file into passages and facts.
+
+    Part of every plan's content hash, so a new release of the repair or the chunking re-processes the plans on the
+    next ingest by itself (re-embedding only the passages whose text really changed, thanks to the embedding cache).
+    """
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("*.py"), *(package / "lexicon").glob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def content_hash(data: bytes, meta: dict[str, Any]) -> str:
-    """Hash of a plan's bytes and its metadata: either changing makes the plan re-ingested."""
+    """Hash of a plan's bytes, its metadata and the pipeline: any of them changing makes the plan re-ingested."""
     digest = hashlib.sha256(data)
     digest.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(pipeline_fingerprint().encode())
     return digest.hexdigest()
 
 

@@ -18,15 +18,20 @@ from core.settings import Settings, get_settings
 log = logging.getLogger("thidua")
 
 
-def _runtime(settings: Settings, *, ingest_if_stale: bool = True) -> Any:
+def _runtime(settings: Settings, *, answering: bool = True) -> Any:
+    """Migrate and build the runtime; for answering, index the bundled plans first when they are new or changed."""
     from core.db import migrate
     from thidua.runtime import build_runtime
 
     migrate(settings)
-    runtime = build_runtime(settings)
-    if ingest_if_stale and runtime.index_is_stale():
+    runtime = build_runtime(settings, load=False)
+    if not answering:
+        return runtime
+    if runtime.index_is_stale():
         print("Đang lập chỉ mục các kế hoạch có sẵn…", file=sys.stderr)
         print(runtime.ingest_bundled(show_progress=True).summary(), file=sys.stderr)
+    else:
+        runtime.reload_knowledge()
     return runtime
 
 
@@ -41,7 +46,7 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Index the bundled plans, or the files given."""
-    runtime = _runtime(settings, ingest_if_stale=False)
+    runtime = _runtime(settings, answering=False)
     try:
         if args.if_stale and not args.paths and not runtime.index_is_stale():
             print("Chỉ mục đã cập nhật; không cần lập lại.")
@@ -51,9 +56,9 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
             if missing:
                 print(f"Không tìm thấy tệp: {', '.join(map(str, missing))}", file=sys.stderr)
                 return 2
-            report = runtime.ingest_files(list(args.paths), show_progress=not args.quiet)
+            report = runtime.ingest_files(list(args.paths), show_progress=not args.quiet, reload=False)
         else:
-            report = runtime.ingest_bundled(show_progress=not args.quiet, force=args.force)
+            report = runtime.ingest_bundled(show_progress=not args.quiet, force=args.force, reload=False)
         print(report.summary())
         print(f"Số đoạn văn bản phải tính lại vector: {runtime.embeddings.misses}")
         return 0

@@ -75,8 +75,8 @@ class Runtime:
         self.ensure_fresh()
         return self.answerer.answer(question, locality=locality)
 
-    def ingest_bundled(self, *, show_progress: bool = False, force: bool = False) -> IngestReport:
-        """Index the bundled plans folder (idempotent) and reload."""
+    def ingest_bundled(self, *, show_progress: bool = False, force: bool = False, reload: bool = True) -> IngestReport:
+        """Index the bundled plans folder (idempotent) and, unless told not to, reload the answerer."""
         with session_scope(self.sessions) as session:
             report = ingest_folder(
                 session=session,
@@ -85,16 +85,18 @@ class Runtime:
                 show_progress=show_progress,
                 force=force,
             )
-        self.reload_knowledge()
+        if reload:
+            self.reload_knowledge()
         return report
 
-    def ingest_files(self, paths: list[Path], *, show_progress: bool = False) -> IngestReport:
-        """Index the given plan files (added to whatever is indexed) and reload."""
+    def ingest_files(self, paths: list[Path], *, show_progress: bool = False, reload: bool = True) -> IngestReport:
+        """Index the given plan files (added to whatever is indexed) and, unless told not to, reload."""
         from knowledge.ingest import ingest_paths
 
         with session_scope(self.sessions) as session:
             report = ingest_paths(session=session, sink=self.index, paths=paths, show_progress=show_progress)
-        self.reload_knowledge()
+        if reload:
+            self.reload_knowledge()
         return report
 
     def ingest_upload(self, *, path: Path, name: str, meta: dict[str, Any], actor: str) -> DocumentResult:
