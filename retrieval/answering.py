@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
@@ -11,7 +12,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from knowledge.passages import Fact, Passage, PlanMeta
-from retrieval.compose import Unit, block, decline, decline_elsewhere, has_date, has_number, select_quote, unit_score
+from retrieval.compose import (
+    Unit,
+    block,
+    decline,
+    decline_elsewhere,
+    has_date,
+    has_number,
+    plan_identity,
+    select_quote,
+    unit_score,
+)
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.generator import AnswerGenerator
 from retrieval.grouping import same_wording, shared_block
@@ -39,6 +50,12 @@ FACT_WEIGHT = 0.1  # an extracted fact of the wanted kind (deadline, body, award
 MIN_SUPPORT = 0.3  # below this share of the question's content found in the evidence, the plans do not say
 MIN_COMPOUNDS = 0.45  # below this share of the question's dictionary compounds ("giấy phép") …
 CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its content
+
+# A question about the plan itself ("kế hoạch của X số mấy, ban hành ngày nào") is answered from its metadata.
+_IDENTITY_WORDS = frozenset({"ban", "hanh", "ky", "so", "ngay", "thang", "nam", "ten", "goi", "hieu"})
+_CITING = re.compile(
+    r" (thuc hien|can cu|nhac|dan chieu|theo|nghi quyet|quyet dinh|chuong trinh|chi thi|thong tu|cong van|cua tinh) "
+)
 
 # Composition
 MAX_BLOCKS = 5  # plans answered separately when no locality is named
@@ -162,6 +179,10 @@ class Answerer:
         elsewhere = None if docs else self._resolver.unknown_locality(query.text)
         if elsewhere is not None:
             return Answer(question, decline_elsewhere(elsewhere), False, [], [])
+        if len(docs) == 1 and (query.wants_number or query.wants_date) and self._asks_identity(query, terms, docs[0]):
+            identity = self._identity(question, docs[0])  # "kế hoạch của X số mấy, ngày nào?"
+            if identity is not None:
+                return identity
         candidates = self._search(query, terms, docs or None)
         if not candidates:
             return self._declined(question, docs)
@@ -183,6 +204,24 @@ class Answerer:
         sources = [self._source(c) for c in ordered[:MAX_SOURCES]]
         text = self._generated(question, [self._entries[c.row] for c in ordered[:3]], text)
         return Answer(question, text, True, sources, [meta.locality])
+
+    def _asks_identity(self, query: ParsedQuery, terms: QuestionTerms, document: str) -> bool:
+        """Whether the question asks for the plan's own number or date, not for a document it cites."""
+        if _CITING.search(f" {query.folded} "):
+            return False
+        own = set(re.findall(r"[0-9a-z]+", self._metas[document].number.lower()))
+        return all(word in _IDENTITY_WORDS or word in own for word in terms.content)
+
+    def _identity(self, question: str, document: str) -> Answer | None:
+        """The plan's own number, date and title, from its metadata, citing its opening passage."""
+        rows = self._doc_rows.get(document)
+        if rows is None or not len(rows):
+            return None
+        first = min((self._entries[int(r)] for r in rows), key=lambda e: e.stored.passage.order)
+        meta = first.stored.meta
+        text = plan_identity(meta, first.stored.passage)
+        candidate = _Candidate(int(self._row_of[first.stored.passage.id]), 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0)
+        return Answer(question, text, True, [self._source(candidate)], [meta.locality])
 
     def _runners_up(self, candidates: list[_Candidate], query: ParsedQuery, terms: QuestionTerms) -> list[_Candidate]:
         """Passages that answer nearly as well as the best: quoted too, since the evidence does not pick one."""

@@ -149,6 +149,22 @@ def block(meta: PlanMeta, passage: Passage, quote: str) -> str:
     return f"Theo {meta.citation}:\n{quote}\n{citation(meta, passage)}"
 
 
+def plan_identity(meta: PlanMeta, opening: Passage) -> str:
+    """What a plan is: its number, date, issuer and title (from its metadata), cited to its opening passage."""
+    date = _display_date(meta.date)
+    when = f", ban hành {date}" if date else ""
+    return f"{meta.citation}{when}.\nTên kế hoạch: {meta.title}\n{citation(meta, opening)}"
+
+
+def _display_date(iso: str) -> str:
+    parts = iso.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return f"ngày {int(parts[2])}/{int(parts[1])}/{parts[0]}"
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        return f"tháng {int(parts[1])}/{parts[0]}"
+    return f"năm {iso}" if iso.isdigit() else ""
+
+
 def decline(metas: Sequence[PlanMeta]) -> str:
     """The answer when the plans do not say: what is missing and whom to ask."""
     if len(metas) == 1:

@@ -218,3 +218,13 @@ def test_question_about_a_place_without_a_plan_is_declined_with_a_pointer(answer
     answer = answerer.answer("phường Cầu Giấy báo cáo phong trào trước ngày nào?")
     assert not answer.found
     assert "phường Cầu Giấy" in answer.text and "/diaban" in answer.text
+
+
+def test_the_plan_itself_is_identified_from_its_metadata(answerer: Answerer) -> None:
+    answer = answerer.answer("kế hoạch của phường Hoa Sen số mấy, ban hành ngày nào?")
+    assert answer.found
+    assert "12/KH-UBND" in answer.text and "ngày 1/5/2025" in answer.text
+    assert answer.sources[0].document == "ward.txt"
+    # a question about a document the plan cites is not about the plan itself
+    cited = answerer.answer("kế hoạch của phường Hoa Sen thực hiện nghị quyết số mấy?")
+    assert "ngày 1/5/2025" not in cited.text
