@@ -17,7 +17,7 @@ _DATE = re.compile(
 )
 _NUMBER = re.compile(r"\d")
 _LEADING_NUMBERING = re.compile(r"^\s*(?:(?:\d{1,2}|[ivx]{1,4})[.)]?\s+)+")
-_NUMBERING = re.compile(r"^(?:\d{1,2}\.){1,3}\d{0,2}$|^[IVX]{1,4}\.$|^I\d\.$")
+_NUMBERING = re.compile(r"^(?:\d{1,2}\.){1,3}\d{0,2}$|^[IVX]{1,4}\.$|^I\d\.$|^[a-zđ][.)]$")
 _MARKER_ONLY = re.compile(r"^(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)]|[IVX]{1,4}\.|\|\.?)$")
 SHORT_PASSAGE = 700  # a passage up to this long is quoted whole
 MAX_QUOTE = 1600
