@@ -238,11 +238,11 @@ def attachment_file(*, settings: Settings, attachment: Attachment) -> Path:
 def _notice_text(initiative: Initiative, state: InitiativeState, note: str) -> str:
     head = f"Sáng kiến {initiative.code} “{initiative.title}”"
     if state is InitiativeState.IN_REVIEW:
-        text = f"{head} của bạn đang được xem xét."
+        text = f"{head} của Anh/Chị đang được xem xét."
     elif state is InitiativeState.NEEDS_INFO:
         return (
             f"{head} cần bổ sung thông tin:\n{note}\n"
-            "Bạn có thể trả lời ngay trong cuộc trò chuyện này; câu trả lời sẽ được gửi kèm hồ sơ sáng kiến."
+            "Anh/Chị có thể trả lời ngay trong cuộc trò chuyện này; câu trả lời sẽ được gửi kèm hồ sơ sáng kiến."
         )
     elif state is InitiativeState.ACCEPTED:
         text = f"Chúc mừng! {head} đã được công nhận."
