@@ -186,8 +186,8 @@ class Answerer:
         candidates = self._search(query, terms, docs or None)
         if not candidates:
             return self._declined(question, docs)
-        if not docs and (query.asks_which_plans or self._plans_differ(candidates)):
-            return self._per_plan(question, query, terms, candidates)
+        if len(docs) > 1 or (not docs and (query.asks_which_plans or self._plans_differ(candidates))):
+            return self._per_plan(question, query, terms, candidates, docs)
         best = candidates[0]
         if not self._answers(best, query, terms):
             return self._declined(question, docs)
@@ -382,8 +382,14 @@ class Answerer:
         return len(strong) >= 2
 
     def _per_plan(
-        self, question: str, query: ParsedQuery, terms: QuestionTerms, candidates: list[_Candidate]
+        self,
+        question: str,
+        query: ParsedQuery,
+        terms: QuestionTerms,
+        candidates: list[_Candidate],
+        named: Sequence[str] = (),
     ) -> Answer:
+        """One block per plan that answers (plans named in the question but silent on it are said to be so)."""
         best_by_doc: dict[str, _Candidate] = {}
         for c in candidates:
             best_by_doc.setdefault(self._entries[c.row].stored.passage.document, c)
@@ -397,7 +403,7 @@ class Answerer:
             and self._answers(c, query, terms)
         ]
         if not chosen:
-            return self._declined(question, [])
+            return self._declined(question, list(named))
         chosen.sort(key=lambda c: -c.score)
         chosen = chosen[:MAX_BLOCKS]
         quoted = [
@@ -407,6 +413,9 @@ class Answerer:
         blocks = [shared_block(group) for group in same_wording(quoted)]
         names = ", ".join(self._entries[c.row].stored.meta.issuer for c in chosen)
         intro = f"Nội dung này có trong {len(chosen)} kế hoạch: {names}." if len(chosen) > 1 else ""
+        answered = {self._entries[c.row].stored.passage.document for c in chosen}
+        silent = [self._metas[d] for d in named if d not in answered and d in self._metas]
+        blocks += [f"{meta.citation} không nêu nội dung này." for meta in silent]
         text = "\n\n".join(([intro] if intro else []) + blocks)
         sources = [self._source(c) for c in chosen]
         rest = [c for c in candidates if c not in chosen][: max(0, MAX_SOURCES - len(sources))]

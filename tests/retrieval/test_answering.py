@@ -228,3 +228,25 @@ def test_the_plan_itself_is_identified_from_its_metadata(answerer: Answerer) -> 
     # a question about a document the plan cites is not about the plan itself
     cited = answerer.answer("kế hoạch của phường Hoa Sen thực hiện nghị quyết số mấy?")
     assert "ngày 1/5/2025" not in cited.text
+
+
+def test_two_named_places_get_one_block_each_or_a_note_that_the_plan_is_silent(index: PassageIndex) -> None:
+    from dataclasses import replace
+
+    from knowledge.passages import Passage
+    from tests.retrieval.conftest import WARD
+
+    lotus = replace(WARD, document="lotus.txt", issuer="UBND xã Sen Hồng", locality="xã Sen Hồng", aliases=())
+    lotus_number = replace(lotus, number="5/KH-UBND")
+    text = "- Giai đoạn 1 (từ 2025 - 2026): triển khai, sơ kết vào năm 2026."
+    index.replace_document(
+        "lotus.txt", [Passage("lotus.txt:0", "lotus.txt", 0, ("5. Thời gian",), text, text)], lotus_number
+    )
+    answerer = Answerer(index)
+    answerer.load(index.all_passages(), [])
+    both = answerer.answer("phường Hoa Sen và xã Sen Hồng: giai đoạn 1 từ năm nào đến năm nào?")
+    assert "2027" in both.text and "2026" in both.text
+    assert set(both.localities) == {"phường Hoa Sen", "xã Sen Hồng"}
+    one = answerer.answer("phường Hoa Sen và xã Sen Hồng có tiêu chí hợp tác quốc tế cho doanh nghiệp không?")
+    assert one.found and "hợp tác quốc tế" in one.text
+    assert "Kế hoạch 5/KH-UBND của UBND xã Sen Hồng không nêu nội dung này." in one.text
