@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from admin.security import reviewer_id_from_token, token_matches
+from core.db import session_scope
 from core.errors import ErrorCode, ThiduaError
 from core.models import Reviewer, Role
 from core.settings import Settings
@@ -56,15 +57,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
     """One unit of work per request: committed before the response is sent, rolled back on any error."""
-    session = runtime.sessions()
-    try:
+    with session_scope(runtime.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # "function" scope ends the unit of work before the response leaves, so a client never sees an uncommitted success.

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.orm import sessionmaker
 
 from admin.security import create_access_token
@@ -30,21 +30,9 @@ PLAN = (
 
 
 @pytest.fixture
-def sqlite_connection(sqlite_engine: Engine) -> Iterator[Connection]:
-    """A rolled-back transaction on the SQLite test database (the run is long; one backend is enough)."""
-    conn = sqlite_engine.connect()
-    outer = conn.begin()
-    try:
-        yield conn
-    finally:
-        outer.rollback()
-        conn.close()
-
-
-@pytest.fixture
-def api_runtime(settings: Settings, sqlite_connection: Connection, tmp_path: Any) -> Iterator[Runtime]:
+def api_runtime(settings: Settings, connection: Connection, tmp_path: Any) -> Iterator[Runtime]:
     """A real runtime with a fake embedder, one plan and a few submissions."""
-    factory = sessionmaker(bind=sqlite_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     roomy = settings.model_copy(update={"rate_limit_per_minute": 100_000})
     runtime = build_runtime(roomy, embedder=FakeEmbeddings(), sessions=factory, load=False)
     plan = tmp_path / "plan.txt"
@@ -111,6 +99,8 @@ def _run_operation(
     return None
 
 
+# The run is long: one backend is enough for a property-based walk over the document.
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_api_keeps_to_its_document(api_app: FastAPI, admin_token: str, mode: GenerationMode) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", api_app)
