@@ -182,6 +182,7 @@ _NUMBER_Q = re.compile(
     r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia|gia bao nhieu"
     r"|gia ve|gia tien|gia ban)\b"
 )
+_COUNT_Q = re.compile(r"\b(co|gom|chia thanh|chia lam) (bao nhieu|may) (?!phan tram|tien|dong|nguoi|ho)\w")
 _LIST_Q = re.compile(
     r"\b(nhung gi|nhung nao|cac nao|gom|bao gom|nhiem vu gi|noi dung gi|nhung ai|ai la|cac giai phap|nhung viec"
     r"|lam gi|lam nhung gi|nhu the nao|the nao|ra sao|yeu cau gi|trach nhiem|nhiem vu|tieu chi|giai doan|doi tuong"
@@ -400,6 +401,8 @@ def parse_query(question: str) -> ParsedQuery:
     folded = " ".join(tokens)
     spaced = " " + " ".join(folded_words_plain(text)) + " "
     wordings = [words for phrase, words in EXPANSIONS.items() if f" {phrase} " in spaced]
+    # "có bao nhiêu hình thức?" is answered by the list itself, which need not state its length
+    counting = bool(_COUNT_Q.search(spaced))
     return ParsedQuery(
         raw=question,
         text=text,
@@ -408,8 +411,8 @@ def parse_query(question: str) -> ParsedQuery:
         content=content_tokens(text),
         topic=topic_tokens(text),
         wants_date=bool(_DATE_Q.search(spaced)),
-        wants_number=bool(_NUMBER_Q.search(spaced)),
-        wants_list=bool(_LIST_Q.search(spaced)),
+        wants_number=bool(_NUMBER_Q.search(spaced)) and not counting,
+        wants_list=bool(_LIST_Q.search(spaced)) or counting,
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
         asks_duty=bool(_DUTY_Q.search(spaced)),
         numbers=tuple(dict.fromkeys(w for w in spaced.split() if w.isdigit() and len(w) >= 2)),

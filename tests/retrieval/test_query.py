@@ -52,3 +52,9 @@ def test_teen_question_keeps_only_its_subject() -> None:
     assert query.text.startswith("cho em hỏi phường hoa sen các tổ dân phố phải nộp báo cáo trước ngày")
     assert query.wants_date
     assert "em" not in query.content and "to" in query.content and "bao" in query.content
+
+
+def test_counting_questions_want_the_list_not_a_figure() -> None:
+    counting = parse_query("Hà Nội có bao nhiêu hình thức khen thưởng?")
+    assert counting.wants_list and not counting.wants_number
+    assert parse_query("có bao nhiêu phần trăm hồ sơ trực tuyến").wants_number
