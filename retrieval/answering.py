@@ -57,6 +57,8 @@ _CITING = re.compile(
     r" (thuc hien|can cu|nhac|dan chieu|theo|nghi quyet|quyet dinh|chuong trinh|chi thi|thong tu|cong van|cua tinh) "
 )
 
+_CONTACT = re.compile(r"\b0\d{2,3}[ .]?\d{3}[ .]?\d{3,4}\b|@|https?://|www\.")
+
 # Composition
 MAX_BLOCKS = 5  # plans answered separately when no locality is named
 PLAN_SCORE = 0.75  # a plan gets its own block when its best passage scores this close to the best plan's …
@@ -357,6 +359,8 @@ class Answerer:
         if query.wants_date and not any(has_date(u.folded) for u in ranked):
             return False
         if query.wants_number and not any(has_number(u.folded) for u in ranked):
+            return False
+        if query.wants_contact and not any(_CONTACT.search(u.text) for u in entry.units):
             return False
         own = self._entries[candidate.row].stored.meta.number.split("/")[0]
         if any(n not in entry.words and n.lstrip("0") not in entry.words and n != own for n in query.numbers):

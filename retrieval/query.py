@@ -180,8 +180,9 @@ _DATE_Q = re.compile(
 )
 _NUMBER_Q = re.compile(
     r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia|gia bao nhieu"
-    r"|gia ve|gia tien|gia ban)\b"
+    r"|gia ve|gia tien|gia ban|so tien)\b"
 )
+_CONTACT_Q = re.compile(r"\b(so dien thoai|dien thoai|hotline|duong day nong|email|thu dien tu|website|zalo)\b")
 _COUNT_Q = re.compile(r"\b(co|gom|chia thanh|chia lam) (bao nhieu|may) (?!phan tram|tien|dong|nguoi|ho)\w")
 _LIST_Q = re.compile(
     r"\b(nhung gi|nhung nao|cac nao|gom|bao gom|nhiem vu gi|noi dung gi|nhung ai|ai la|cac giai phap|nhung viec"
@@ -255,6 +256,7 @@ class ParsedQuery:
     asks_which_plans: bool
     asks_duty: bool = False  # "X phải làm gì": the answer sits under the section titled with X
     numbers: tuple[str, ...] = ()  # figures the question names (years, document numbers): evidence must hold them
+    wants_contact: bool = False  # a phone number, e-mail or website: the evidence must hold one
     expansion: tuple[str, ...] = ()  # folded plan words that answer phrases of the question
     expansion_pairs: tuple[str, ...] = ()  # adjacent pairs within those plan wordings, e.g. "noi nhan"
     kind_hints: tuple[str, ...] = ()  # plan words that answers of the wanted kind are written with
@@ -415,6 +417,7 @@ def parse_query(question: str) -> ParsedQuery:
         wants_list=bool(_LIST_Q.search(spaced)) or counting,
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
         asks_duty=bool(_DUTY_Q.search(spaced)),
+        wants_contact=bool(_CONTACT_Q.search(spaced)),
         numbers=tuple(dict.fromkeys(w for w in spaced.split() if w.isdigit() and len(w) >= 2)),
         expansion=tuple(word for words in wordings for word in words.split()),
         expansion_pairs=tuple(f"{a} {b}" for words in wordings for a, b in pairwise(words.split())),

@@ -250,3 +250,7 @@ def test_two_named_places_get_one_block_each_or_a_note_that_the_plan_is_silent(i
     one = answerer.answer("phường Hoa Sen và xã Sen Hồng có tiêu chí hợp tác quốc tế cho doanh nghiệp không?")
     assert one.found and "hợp tác quốc tế" in one.text
     assert "Kế hoạch 5/KH-UBND của UBND xã Sen Hồng không nêu nội dung này." in one.text
+
+
+def test_contact_details_the_plans_do_not_hold_are_declined(answerer: Answerer) -> None:
+    assert not answerer.answer("số điện thoại của Phòng Văn hóa – Xã hội phường Hoa Sen là gì?").found
