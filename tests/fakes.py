@@ -292,3 +292,50 @@ class FakeZalo(FakePlatform):
     def refreshes(self) -> list[Recorded]:
         """Calls of the token refresh endpoint."""
         return self.matching(lambda r: r.path == "/v4/oa/access_token")
+
+
+# --- answer generator (retrieval/) ------------------------------------------------------------------------------
+
+from langchain_core.callbacks import CallbackManagerForLLMRun as _RunManager  # noqa: E402
+from langchain_core.language_models import BaseChatModel as _BaseChatModel  # noqa: E402
+from langchain_core.messages import AIMessage as _AIMessage  # noqa: E402
+from langchain_core.messages import BaseMessage as _BaseMessage  # noqa: E402
+from langchain_core.outputs import ChatGeneration as _ChatGeneration  # noqa: E402
+from langchain_core.outputs import ChatResult as _ChatResult  # noqa: E402
+
+
+class SlowChatModel(_BaseChatModel):
+    """A chat model that answers, but only after ``delay`` seconds (to test the generator's timeout)."""
+
+    delay: float = 1.0
+
+    @property
+    def _llm_type(self) -> str:
+        return "slow-fake"
+
+    def _generate(
+        self,
+        messages: list[_BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: _RunManager | None = None,
+        **kwargs: _Any,
+    ) -> _ChatResult:
+        _time.sleep(self.delay)
+        return _ChatResult(generations=[_ChatGeneration(message=_AIMessage("quá muộn"))])
+
+
+class BrokenChatModel(_BaseChatModel):
+    """A chat model whose endpoint is down."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "broken-fake"
+
+    def _generate(
+        self,
+        messages: list[_BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: _RunManager | None = None,
+        **kwargs: _Any,
+    ) -> _ChatResult:
+        raise ConnectionError("endpoint down")

@@ -4,58 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 
 from core.settings import Settings
 from retrieval.answering import Answerer, answer_to_json, format_answer_text
 from retrieval.embeddings import make_embeddings
 from retrieval.generator import ChatModelGenerator
 from retrieval.vectorstore import PassageIndex, make_chroma_client
-from tests.fakes import FakeEmbeddings
-
-
-class SlowChatModel(BaseChatModel):
-    """A chat model that answers too late."""
-
-    delay: float = 1.0
-
-    @property
-    def _llm_type(self) -> str:
-        return "slow-fake"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        time.sleep(self.delay)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage("quá muộn"))])
-
-
-class BrokenChatModel(BaseChatModel):
-    """A chat model whose endpoint is down."""
-
-    @property
-    def _llm_type(self) -> str:
-        return "broken-fake"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        raise ConnectionError("endpoint down")
+from tests.fakes import BrokenChatModel, FakeEmbeddings, SlowChatModel
 
 
 def test_answer_quotes_the_deadline_and_cites_the_plan(answerer: Answerer) -> None:
