@@ -95,5 +95,6 @@ def in_title(word: str, title_words: frozenset[str]) -> bool:
 
 
 def trigrams(word: str) -> set[str]:
+    """Character trigrams of ``word`` with boundary marks."""
     padded = f"<{word}>"
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
