@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.initiatives import CODE_PATTERN
-from core.vietnamese import fold, squash_spaces
+from core.vietnamese import fold, nfc, squash_spaces
 
 
 class Command(StrEnum):
@@ -20,6 +20,7 @@ class Command(StrEnum):
     LOCALITY = "locality"
     CANCEL = "cancel"
     REPLY = "reply"  # answer a reviewer's request for more information
+    WITHDRAW = "withdraw"  # the submitter withdraws a submission not yet decided
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ _SLASH = {
     "huy": Command.CANCEL,
     "cancel": Command.CANCEL,
     "bosung": Command.REPLY,
+    "rut": Command.WITHDRAW,
+    "ruthoso": Command.WITHDRAW,
 }
 
 # Whole messages (folded, without punctuation) that mean a command; a longer sentence is a question.
@@ -57,8 +60,15 @@ _PHRASES = {
     Command.STATUS: ("tra cuu", "trang thai", "tra cuu trang thai", "tra cuu sang kien", "kiem tra trang thai"),
     Command.LOCALITY: ("dia ban", "chon dia ban", "doi dia ban", "chon phuong", "chon xa"),
     Command.CANCEL: ("huy", "huy bo", "thoat", "dung lai", "dung", "cancel"),
+    Command.WITHDRAW: ("rut sang kien", "rut ho so", "toi muon rut sang kien"),
 }
-_PREFIXES = {Command.STATUS: ("tra cuu", "trang thai"), Command.REPLY: ("bo sung",)}
+_PREFIXES = {
+    Command.STATUS: ("tra cuu", "trang thai"),
+    Command.REPLY: ("bo sung",),
+    Command.WITHDRAW: ("rut sang kien", "rut ho so", "rut"),
+}
+# “đúng” (right) and “dừng” (stop) fold to the same key; written with diacritics, “đúng” is never a cancel.
+_AGREEING = frozenset({"đúng", "đúng rồi", "đúng vậy", "đúng ạ"})
 _SLASH_RE = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _NOT_WORD = re.compile(r"[^\w\s-]", re.UNICODE)
 
@@ -76,7 +86,7 @@ def parse_command(text: str) -> ParsedCommand | None:
         return ParsedCommand(command, (match.group(2) or "").strip()) if command else None
     key = _phrase_key(stripped)
     for command, phrases in _PHRASES.items():
-        if key in phrases:
+        if key in phrases and not (command is Command.CANCEL and _is_agreeing(stripped)):
             return ParsedCommand(command)
     code = CODE_PATTERN.search(stripped)
     for command, prefixes in _PREFIXES.items():
@@ -86,9 +96,13 @@ def parse_command(text: str) -> ParsedCommand | None:
     return None
 
 
+def _is_agreeing(text: str) -> bool:
+    return squash_spaces(_NOT_WORD.sub(" ", nfc(text).lower())) in _AGREEING
+
+
 def is_cancel_word(text: str) -> bool:
     """Whether ``text`` is a plain-word cancel (“hủy”, “thoát”)."""
-    return _phrase_key(text) in _PHRASES[Command.CANCEL]
+    return _phrase_key(text) in _PHRASES[Command.CANCEL] and not _is_agreeing(text)
 
 
 def phrase_key(text: str) -> str:

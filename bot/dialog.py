@@ -52,13 +52,16 @@ from core.dedup import claim_update
 from core.errors import ErrorCode, ThiduaError
 from core.initiatives import CODE_PATTERN, STATE_LABELS, InitiativeCreate, create_initiative, list_for_submitter
 from core.models import Attachment, Initiative, InitiativeEvent, InitiativeState
-from core.review import add_submitter_reply, awaiting_reply
+from core.review import MAX_NOTE_CHARS, add_submitter_reply, awaiting_reply, withdraw
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 6
 FORM_MODES = ("form", "confirm", "edit")
+# A submission can be withdrawn until a reviewer decides it (core.initiatives.TRANSITIONS).
+WITHDRAWABLE = (InitiativeState.SUBMITTED.value, InitiativeState.IN_REVIEW.value, InitiativeState.NEEDS_INFO.value)
+_WITHDRAW_YES = frozenset({"rut", "co rut", "dong y rut", "xac nhan", "xac nhan rut", "dung"})
 REPLY_WINDOW = timedelta(days=14)
 
 MENU = (
@@ -73,6 +76,7 @@ HELP_TEXT = (
     "• Tra cứu hồ sơ: /trangthai SK-2025-000123 hoặc nhắn “tra cứu”.\n"
     "• Chọn phường/xã để câu trả lời sát địa bàn: /diaban.\n"
     "• Bổ sung thông tin khi được yêu cầu: /bosung SK-… nội dung.\n"
+    "• Rút sáng kiến đã gửi khi chưa có kết quả xem xét: /rut SK-2025-000123 hoặc nhắn “rút sáng kiến”.\n"
     "• Hủy thao tác đang làm: /huy."
 )
 
@@ -228,6 +232,8 @@ class Dialog:
             self._status(turn, text)
         elif mode == "locality" and text:
             self._choose_locality(turn, text)
+        elif mode == "withdraw":
+            self._withdraw_input(turn, text, incoming.files)
         elif mode == "reply" and incoming.files and not text:
             self._hold_reply_files(turn, incoming.files)
         elif mode == "reply" and text:
@@ -303,6 +309,18 @@ class Dialog:
                     else "Em đã hủy thao tác đang làm.",
                     MENU,
                 )
+        elif command is Command.WITHDRAW:
+            if mode in FORM_MODES:
+                turn.say("Anh/Chị vui lòng hoàn tất hoặc hủy (/huy) biểu mẫu sáng kiến trước khi rút hồ sơ.")
+                self._reprompt(turn)
+                return
+            self._clear_withdraw(turn)
+            turn.state["mode"] = "idle"
+            match = CODE_PATTERN.search(parsed.argument)
+            if match is None:
+                self._withdraw_menu(turn)
+            else:
+                self._begin_withdraw(turn, match.group(0), reason=parsed.argument[match.end() :])
         elif command is Command.REPLY:
             if mode in FORM_MODES:
                 turn.say("Anh/Chị vui lòng hoàn tất hoặc hủy (/huy) biểu mẫu sáng kiến trước khi bổ sung hồ sơ.")
@@ -388,6 +406,8 @@ class Dialog:
             self._status(turn, rest)
         elif kind == "reply" and CODE_PATTERN.fullmatch(rest) and mode not in FORM_MODES:
             self._begin_reply(turn, rest)
+        elif kind == "wd" and mode not in FORM_MODES:
+            self._on_withdraw_button(turn, rest)
         elif mode in FORM_MODES:
             turn.say("Nút này không còn dùng được ở bước hiện tại. Em xin nhắc lại câu hỏi đang chờ:")
             self._reprompt(turn)
@@ -408,6 +428,8 @@ class Dialog:
             "choices_for",
             "reply_code",
             "reply_attachments",
+            "withdraw_code",
+            "withdraw_reason",
         ):
             turn.state.pop(key, None)
         turn.state["mode"] = "idle"
@@ -713,6 +735,10 @@ class Dialog:
                 f"Anh/Chị bấm “Bổ sung thông tin” rồi nhắn nội dung, hoặc nhắn /bosung {initiative.code} <nội dung>."
             )
             buttons.append([Button("📝 Bổ sung thông tin", f"reply:{initiative.code}")])
+        if initiative.state in WITHDRAWABLE:
+            buttons.append([Button("↩️ Rút sáng kiến", f"wd:ask:{initiative.code}")])
+        elif initiative.state == InitiativeState.WITHDRAWN.value and (reason := _withdrawal_reason(initiative)):
+            lines.append(f"Lý do rút: {reason}")
         turn.say("\n".join(lines), buttons)
 
     def _begin_reply(self, turn: _Turn, code: str) -> None:
@@ -769,6 +795,169 @@ class Dialog:
                 turn.say(f"Đã nhận tệp “{attachment.filename}”. Anh/Chị nhắn nội dung bổ sung để gửi kèm tệp.")
         turn.state["reply_attachments"] = held
 
+    # ---------------------------------------------------------------- withdrawal by the submitter
+
+    def _clear_withdraw(self, turn: _Turn) -> None:
+        turn.state.pop("withdraw_code", None)
+        turn.state.pop("withdraw_reason", None)
+
+    def _not_found(self, turn: _Turn, code: str) -> None:
+        # The same words whether the code does not exist or belongs to someone else: codes are sequential.
+        turn.say(
+            f"Em không tìm thấy hồ sơ {code.upper()} trong các sáng kiến Anh/Chị đã gửi qua kênh này. "
+            "Anh/Chị vui lòng kiểm tra lại mã.",
+            [[Button("🔎 Xem hồ sơ của tôi", "menu:status")]],
+        )
+
+    def _withdraw_menu(self, turn: _Turn) -> None:
+        mine = [
+            item
+            for item in list_for_submitter(
+                session=turn.session, channel=turn.incoming.channel, channel_user_id=turn.incoming.user_id, limit=20
+            )
+            if item.state in WITHDRAWABLE
+        ][:6]
+        if not mine:
+            turn.say(
+                "Hiện Anh/Chị không có sáng kiến nào gửi qua kênh này đang chờ xem xét, nên không có hồ sơ để rút. "
+                "Sáng kiến đã có kết quả xem xét thì không rút được nữa.",
+                MENU,
+            )
+            return
+        if len(mine) == 1:
+            self._begin_withdraw(turn, mine[0].code)
+            return
+        turn.state.update(mode="withdraw")
+        lines = ["Anh/Chị muốn rút sáng kiến nào? Các sáng kiến chưa có kết quả xem xét:"]
+        lines += [f"• {item.code}: {item.title} — {_state_label(item.state)}" for item in mine]
+        lines.append("\nAnh/Chị bấm vào mã hoặc nhắn mã hồ sơ (dạng SK-2025-000123); nhắn /huy để thôi.")
+        rows = [[Button(item.code, f"wd:ask:{item.code}")] for item in mine]
+        turn.say("\n".join(lines), [*rows, [Button("Hủy", "cancel")]])
+
+    def _begin_withdraw(self, turn: _Turn, code: str, *, reason: str = "") -> None:
+        """Check the submission can be withdrawn, then ask the submitter to confirm."""
+        self._clear_withdraw(turn)
+        turn.state["mode"] = "idle"
+        initiative = self._own_initiative(turn, code)
+        if initiative is None:
+            self._not_found(turn, code)
+            return
+        if initiative.state not in WITHDRAWABLE:
+            self._cannot_withdraw(turn, initiative)
+            return
+        turn.state.update(mode="withdraw", withdraw_code=initiative.code)
+        cleaned = _clean_reason(reason)
+        if cleaned:
+            turn.state["withdraw_reason"] = cleaned
+        self._ask_withdraw(turn, initiative)
+
+    def _ask_withdraw(self, turn: _Turn, initiative: Initiative) -> None:
+        reason = str(turn.state.get("withdraw_reason", ""))
+        lines = [
+            f"Anh/Chị có chắc muốn rút sáng kiến {initiative.code} “{initiative.title}” không?",
+            "Sau khi rút, hồ sơ sẽ không được xem xét tiếp và không khôi phục được; "
+            "Anh/Chị vẫn có thể gửi sáng kiến mới bất cứ lúc nào.",
+        ]
+        if reason:
+            lines.append(f"Lý do rút: {reason}")
+        else:
+            lines.append("Nếu muốn, Anh/Chị nhắn lý do rút (không bắt buộc) trước khi trả lời.")
+        lines.append("Anh/Chị bấm “Có” (hoặc nhắn “có”) để rút, “Không” để giữ nguyên hồ sơ.")
+        turn.say(
+            "\n".join(lines),
+            [[Button("Có, rút sáng kiến", f"wd:yes:{initiative.code}"), Button("Không", f"wd:no:{initiative.code}")]],
+        )
+
+    def _cannot_withdraw(self, turn: _Turn, initiative: Initiative) -> None:
+        if initiative.state == InitiativeState.WITHDRAWN.value:
+            turn.say(f"Sáng kiến {initiative.code} đã được rút trước đó; em không cần làm gì thêm.", MENU)
+            return
+        turn.say(
+            f"Sáng kiến {initiative.code} “{initiative.title}” đã có kết quả xem xét "
+            f"(“{_state_label(initiative.state)}”), nên không thể rút được nữa. "
+            "Nếu cần trao đổi thêm, Anh/Chị vui lòng liên hệ cơ quan tiếp nhận sáng kiến.",
+            MENU,
+        )
+
+    def _withdraw_input(self, turn: _Turn, text: str, files: Sequence[IncomingFile]) -> None:
+        code = str(turn.state.get("withdraw_code", ""))
+        if not code:
+            # Waiting for the user to pick one of several submissions.
+            match = CODE_PATTERN.search(text)
+            if match is not None:
+                self._begin_withdraw(turn, match.group(0), reason=text[match.end() :])
+                return
+            turn.state["mode"] = "idle"
+            self._idle_input(turn, text, files)
+            return
+        agreed = True if phrase_key(text) in _WITHDRAW_YES else is_yes(text)
+        if agreed:
+            self._withdraw(turn, code)
+        elif agreed is False:
+            self._keep(turn, code)
+        elif has_readable_text(text):
+            turn.state["withdraw_reason"] = _clean_reason(text)
+            initiative = self._own_initiative(turn, code)
+            if initiative is None or initiative.state not in WITHDRAWABLE:
+                self._begin_withdraw(turn, code)
+                return
+            turn.say("Em đã ghi nhận lý do.")
+            self._ask_withdraw(turn, initiative)
+        else:
+            initiative = self._own_initiative(turn, code)
+            if initiative is None:
+                self._begin_withdraw(turn, code)
+                return
+            self._ask_withdraw(turn, initiative)
+
+    def _on_withdraw_button(self, turn: _Turn, rest: str) -> None:
+        action, _, code = rest.partition(":")
+        if not CODE_PATTERN.fullmatch(code):
+            turn.say("Nút này không còn dùng được. Anh/Chị cần em giúp gì ạ?", MENU)
+            return
+        pending = turn.state.get("mode") == "withdraw" and turn.state.get("withdraw_code") == code.upper()
+        if action == "yes" and pending:
+            self._withdraw(turn, code)
+        elif action == "no":
+            if pending:
+                self._keep(turn, code)
+            else:
+                turn.say("Hồ sơ của Anh/Chị vẫn giữ nguyên. Anh/Chị cần em giúp gì thêm ạ?", MENU)
+        else:
+            # "ask", or a "yes" pressed again after the question was answered: ask (or report) afresh.
+            self._begin_withdraw(turn, code)
+
+    def _keep(self, turn: _Turn, code: str) -> None:
+        self._clear_withdraw(turn)
+        turn.state["mode"] = "idle"
+        turn.say(f"Em giữ nguyên hồ sơ {code.upper()}; sáng kiến vẫn được xem xét bình thường.", MENU)
+
+    def _withdraw(self, turn: _Turn, code: str) -> None:
+        reason = str(turn.state.get("withdraw_reason", ""))
+        self._clear_withdraw(turn)
+        turn.state["mode"] = "idle"
+        initiative = self._own_initiative(turn, code)
+        if initiative is None:
+            self._not_found(turn, code)
+            return
+        if initiative.state not in WITHDRAWABLE:
+            self._cannot_withdraw(turn, initiative)
+            return
+        try:
+            withdraw(session=turn.session, initiative=initiative, reason=reason)
+        except ThiduaError:
+            # A reviewer decided it (or it was withdrawn) between the question and the answer.
+            turn.session.refresh(initiative)
+            self._cannot_withdraw(turn, initiative)
+            return
+        log.info("submission %s withdrawn by its submitter on %s", initiative.code, turn.incoming.channel)
+        turn.say(
+            f"Em đã rút sáng kiến {initiative.code} “{initiative.title}” theo đề nghị của Anh/Chị. "
+            "Hồ sơ sẽ không được xem xét tiếp; khi tra cứu, trạng thái hiển thị là “Đã rút”.\n\n"
+            "Cảm ơn Anh/Chị đã tham gia phong trào! Anh/Chị có thể gửi sáng kiến mới bất cứ lúc nào bằng /sangkien.",
+            MENU,
+        )
+
     def _locality_menu(self, turn: _Turn) -> None:
         choices = self._locality_choices(turn)
         turn.state.update(mode="locality", choices=choices)
@@ -810,6 +999,20 @@ def _state_label(state: str) -> str:
         return STATE_LABELS[InitiativeState(state)]
     except ValueError:
         return state
+
+
+def _clean_reason(text: str) -> str:
+    # "/rut SK-… - trùng với hồ sơ khác": the separator after the code is not part of the reason.
+    return clean_text(text).lstrip(" -–—:;,.").strip()[:MAX_NOTE_CHARS]
+
+
+def _withdrawal_reason(initiative: Initiative) -> str:
+    notes = [
+        event.note
+        for event in initiative.events
+        if event.actor == "submitter" and event.to_state == InitiativeState.WITHDRAWN.value and event.note
+    ]
+    return notes[-1] if notes else ""
 
 
 def _latest_public_note(initiative: Initiative) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
-from collections import defaultdict
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +24,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot.dialog import Dialog
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import DeliveryError
+from bot.ordering import UserLocks
 from bot.rendering import TELEGRAM_LIMIT, split_text, telegram_html
 from bot.telegram.sender import retry_seconds, with_retries
 from core.settings import Settings
@@ -40,6 +39,7 @@ COMMANDS = (
     ("trangthai", "Tra cứu hồ sơ sáng kiến"),
     ("diaban", "Chọn phường/xã"),
     ("bosung", "Bổ sung thông tin hồ sơ"),
+    ("rut", "Rút sáng kiến chưa có kết quả"),
     ("huy", "Hủy thao tác đang làm"),
     ("help", "Hướng dẫn"),
 )
@@ -86,7 +86,7 @@ class TelegramChannel:
         self.application.add_handler(CallbackQueryHandler(on_callback))
         self.application.add_error_handler(on_error)
         # Updates are handled concurrently, but one user's updates in the order they came.
-        self._user_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._user_locks = UserLocks()
 
     @property
     def bot_id(self) -> str:
@@ -123,7 +123,7 @@ class TelegramChannel:
 
     async def handle(self, incoming: Incoming, chat_id: int) -> None:
         """Run one message through the dialog (in a worker thread) and send the replies."""
-        async with self._user_locks[incoming.user_id]:
+        async with self._user_locks.hold(incoming.user_id):
             replies = await run_in_threadpool(self.dialog.handle, incoming)
             await self.send_replies(chat_id, replies)
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
@@ -21,6 +19,7 @@ from bot.channels import get_channels
 from bot.dialog import Dialog
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import DeliveryError
+from bot.ordering import UserLocks
 from bot.zalo.client import CALLBACK_PREFIX, ZaloClient, ZaloError
 from bot.zalo.signature import SIGNATURE_HEADER, signature_matches
 from bot.zalo.tokens import ZaloTokenError, ZaloTokens
@@ -63,7 +62,7 @@ class ZaloChannel:
         self.http = httpx.AsyncClient()
         self.tokens = ZaloTokens(settings=settings, sessions=sessions)
         self.client = ZaloClient(api_url=settings.zalo_api_url, tokens=self.tokens, http=self.http)
-        self._user_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._user_locks = UserLocks()
 
     async def start(self) -> None:
         """Store the configured tokens the first time."""
@@ -79,7 +78,7 @@ class ZaloChannel:
             incoming = await self._incoming(event)
             if incoming is None:
                 return
-            async with self._user_locks[incoming.user_id]:
+            async with self._user_locks.hold(incoming.user_id):
                 replies = await run_in_threadpool(self.dialog.handle, incoming)
                 for reply in replies:
                     await self.client.send_reply(incoming.user_id, reply)

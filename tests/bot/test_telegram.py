@@ -31,7 +31,7 @@ from tests.bot.support import (
     make_app,
     make_runtime,
 )
-from tests.factories import make_reviewer
+from tests.factories import make_initiative, make_reviewer
 from tests.fakes import FAKE_CITATION, TELEGRAM_BOT_ID, FakeTelegram, Recorded
 
 TOKEN = "7000001:TEST-token_for-fake"
@@ -530,3 +530,47 @@ def test_request_for_information_is_pushed_and_answered_in_plain_words(
                 assert initiative is not None and initiative.state == InitiativeState.IN_REVIEW.value
     finally:
         runtime.close()
+
+
+def test_submitter_withdraws_by_button_and_a_repeated_press_changes_nothing(
+    client: TestClient, fake: FakeTelegram, runtime: ChatRuntime
+) -> None:
+    user = TelegramUser(client, fake, user_id=555777)
+    with session_scope(runtime.sessions) as db:
+        code = make_initiative(db, channel="telegram", channel_user_id="555777").code
+        someone_elses = make_initiative(db, channel="telegram", channel_user_id="555888").code
+    assert "không tìm thấy hồ sơ" in user.say(f"/rut {someone_elses}")
+    assert "có chắc muốn rút" in user.say(f"/rut {code}")
+    markup = json.loads(fake.sent(user.user_id)[-1]["reply_markup"])
+    assert [b["callback_data"] for b in markup["inline_keyboard"][0]] == [f"wd:yes:{code}", f"wd:no:{code}"]
+    update = user._base()
+    update["callback_query"] = {
+        "id": f"cq{update['update_id']}",
+        "from": {"id": user.user_id, "is_bot": False, "first_name": "An"},
+        "chat_instance": "ci",
+        "data": f"wd:yes:{code}",
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": user.user_id, "type": "private"},
+            "text": "…",
+        },
+    }
+    assert "Em đã rút sáng kiến" in "\n".join(m["text"] for m in user.exchange(update))
+    assert user.exchange(update) == []  # Telegram re-sends the same update: dropped
+    assert "đã được rút trước đó" in user.press(f"wd:yes:{code}")
+    with session_scope(runtime.sessions) as db:
+        mine = db.scalar(select(Initiative).where(Initiative.code == code))
+        theirs = db.scalar(select(Initiative).where(Initiative.code == someone_elses))
+        assert mine is not None and theirs is not None
+        assert mine.state == InitiativeState.WITHDRAWN.value and theirs.state == InitiativeState.SUBMITTED.value
+        assert sum(1 for e in mine.events if e.to_state == InitiativeState.WITHDRAWN.value) == 1
+    commands = json.loads(fake.matching(lambda r: r.path.endswith("/setMyCommands"))[0].form()["commands"])
+    assert any(c["command"] == "rut" for c in commands)
+
+
+def test_per_user_locks_are_dropped_when_idle(client: TestClient, fake: FakeTelegram) -> None:
+    channel = client.app.state.channels.telegram  # type: ignore[attr-defined]
+    for user_id in (556001, 556002, 556003):
+        TelegramUser(client, fake, user_id=user_id).say("/help")
+    assert len(channel._user_locks) == 0

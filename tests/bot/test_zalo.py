@@ -19,7 +19,7 @@ import bot.lifecycle
 from bot.zalo.signature import compute_signature, signature_matches
 from bot.zalo.tokens import TOKEN_NAME, ZaloTokens
 from core.db import session_scope
-from core.models import ChannelToken, Conversation, Initiative, Notice, ProcessedUpdate
+from core.models import ChannelToken, Conversation, Initiative, InitiativeState, Notice, ProcessedUpdate
 from core.notices import enqueue_notice
 from core.settings import Settings
 from tests.bot.support import (
@@ -32,6 +32,7 @@ from tests.bot.support import (
     make_app,
     make_runtime,
 )
+from tests.factories import make_initiative
 from tests.fakes import FAKE_CITATION, FakeZalo, Recorded
 
 APP_ID = "4301234567890"
@@ -415,3 +416,25 @@ def test_token_past_its_expiry_is_refreshed_before_sending(
     assert len(fake.refreshes()) == 1
     sends = fake.matching(lambda r: r.path == "/v3.0/oa/message/cs")
     assert [r.headers["access_token"] for r in sends] == ["acc-1"], "never sent with the expired token"
+
+
+def test_withdrawal_by_typed_words_and_locks_dropped_when_idle(
+    client: TestClient, fake: FakeZalo, runtime: ChatRuntime
+) -> None:
+    user = ZaloUser(client, fake, user_id="8123456789000000001")
+    with session_scope(runtime.sessions) as db:
+        code = make_initiative(db, channel="zalo", channel_user_id=user.user_id).code
+    ask = user.exchange(user.event(text=f"rut sang kien {code}"))
+    assert "có chắc muốn rút" in ask[-1]["text"]
+    assert [b["payload"] for b in ask[-1]["attachment"]["payload"]["buttons"]] == [
+        f"#btn:wd:yes:{code}",
+        f"#btn:wd:no:{code}",
+    ]
+    confirm = user.event(text="có")
+    assert "Em đã rút sáng kiến" in "\n".join(m["text"] for m in user.exchange(confirm))
+    assert user.exchange(confirm) == []  # Zalo re-delivers the same msg_id
+    assert "Đã rút" in user.say(f"/trangthai {code}")
+    with session_scope(runtime.sessions) as db:
+        initiative = db.scalar(select(Initiative).where(Initiative.code == code))
+        assert initiative is not None and initiative.state == InitiativeState.WITHDRAWN.value
+    assert len(client.app.state.channels.zalo._user_locks) == 0  # type: ignore[attr-defined]
