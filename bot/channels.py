@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialog import Dialog
+from bot.web.address_limit import AddressLimiter
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,6 +26,10 @@ class Channels:
     dialog: Dialog
     telegram: TelegramChannel | None = None
     zalo: ZaloChannel | None = None
+    web_limiter: AddressLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.web_limiter = AddressLimiter(per_minute=self.settings.web_chat_per_address_per_minute)
 
 
 def get_channels(request: Request) -> Channels:

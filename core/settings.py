@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "dev-secret-change-me"}
@@ -48,12 +49,31 @@ class Settings(BaseSettings):
     zalo_oauth_url: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL for token refresh.")
     form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
     rate_limit_per_minute: int = Field(20, ge=1, description="Messages a user may send per minute.")
+    web_chat_per_address_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Web chat messages and uploads one client address may send per minute, whatever its sessions "
+        "(counted per process; people behind one NAT share it).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of your reverse proxies; only requests from these have "
+        "their `X-Forwarded-For` believed. Empty: the connecting address is the client.",
+    )
     max_message_chars: int = Field(4000, ge=100, description="Longer chat messages are refused politely.")
     max_attachment_mb: int = Field(10, ge=1, description="Largest attachment accepted in the initiative form.")
     max_upload_mb: int = Field(20, ge=1, description="Largest plan file an admin may upload.")
     host: str = Field("127.0.0.1", description="Address `thidua serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `thidua serve` listens on.")
     log_level: str = Field("INFO", description="Logging level.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -72,6 +92,13 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
             return url
         return f"sqlite:///{(self.data_dir / 'thidua.sqlite3').resolve()}"
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """``trusted_proxies`` parsed."""
+        return [
+            ipaddress.ip_network(item.strip(), strict=False) for item in self.trusted_proxies.split(",") if item.strip()
+        ]
 
     @property
     def chroma_dir(self) -> Path:

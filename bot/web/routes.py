@@ -17,6 +17,7 @@ from starlette.requests import Request
 from bot.channels import Channels, get_channels
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import take_web_notices_and_arm
+from bot.web.address_limit import client_address
 
 CHANNEL = "web"
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,128}$"
@@ -61,6 +62,22 @@ def _error(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
 
 
+def _over_limit(request: Request, channels: Channels) -> JSONResponse | None:
+    """A 429 when this client address sent too much in the last minute, else None."""
+    address = client_address(request, channels.settings.trusted_proxy_networks)
+    allowed, wait = channels.web_limiter.allow(address)
+    if allowed:
+        return None
+    response = _error(
+        429,
+        "rate_limited",
+        "Có quá nhiều tin nhắn gửi từ cùng một địa chỉ mạng trong một phút. "
+        "Anh/Chị vui lòng chờ khoảng một phút rồi gửi tiếp nhé. Em cảm ơn!",
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def _out(replies: list[Reply], notices: list[str]) -> ChatOut:
     return ChatOut(
         replies=[reply.text for reply in replies],
@@ -82,7 +99,7 @@ async def _notices(channels: Channels, session_id: str) -> list[str]:
 @router.post(
     "/api/chat",
     response_model=ChatOut,
-    responses={400: {}, 413: {}, 422: {}},
+    responses={400: {}, 413: {}, 422: {}, 429: {}},
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": ChatIn.model_json_schema()}}}
     },
@@ -108,6 +125,8 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
         callback=message.callback,
         update_key=f"{message.session}:{message.message_id}" if message.message_id else None,
     )
+    if (refused := _over_limit(request, channels)) is not None:
+        return refused
     replies = await run_in_threadpool(channels.dialog.handle, incoming)
     return _out(replies, await _notices(channels, message.session))
 
@@ -115,7 +134,7 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
 @router.post(
     "/api/chat/{session}/attachments",
     response_model=ChatOut,
-    responses={400: {}, 413: {}, 422: {}},
+    responses={400: {}, 413: {}, 422: {}, 429: {}},
     openapi_extra={
         "requestBody": {
             "content": {
@@ -135,6 +154,8 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
 )
 async def chat_attachment(session: SessionPath, request: Request, channels: ChannelsDep) -> Any:
     """Send a file (multipart field ``file``, optional ``message_id``) in the initiative form."""
+    if (refused := _over_limit(request, channels)) is not None:
+        return refused
     limit = channels.settings.max_attachment_mb * 1024 * 1024
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:

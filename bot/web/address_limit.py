@@ -1,0 +1,87 @@
+"""A per-client-address limit on the web chat, in addition to the per-session one kept in the dialog state.
+
+Session ids are made by the page, so a script can use a new one for every message; the address it connects
+from is harder to change. Only the socket peer counts, unless it is one of ``trusted_proxies``: then the
+``X-Forwarded-For`` chain is read from the right, skipping trusted hops, and the first other address is the client.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable, Sequence
+
+from starlette.requests import Request
+
+WINDOW_SECONDS = 60.0
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _parse(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(address: str, networks: Sequence[_Network]) -> bool:
+    parsed = _parse(address)
+    return parsed is not None and any(parsed in network for network in networks)
+
+
+def client_address(request: Request, trusted_proxies: Sequence[_Network] = ()) -> str:
+    """The address the request came from: the socket peer, or what trusted proxies say the client was."""
+    address = request.client.host if request.client is not None else ""
+    if not trusted_proxies or not _trusted(address, trusted_proxies):
+        return address
+    hops = [hop.strip() for header in request.headers.getlist("x-forwarded-for") for hop in header.split(",")]
+    for hop in reversed(hops):
+        if _parse(hop) is None:
+            break  # a malformed hop was written by someone we do not trust: stop at the last trusted one
+        address = hop
+        if not _trusted(hop, trusted_proxies):
+            break
+    return address
+
+
+def limit_key(address: str) -> str:
+    """What is counted: an IPv4 address, or the /64 network of an IPv6 one (a single home or phone gets a /64)."""
+    parsed = _parse(address)
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(parsed) if parsed is not None else address
+
+
+class AddressLimiter:
+    """At most ``per_minute`` requests per client address in each one-minute window, in this process.
+
+    Meant for one event loop (the routes are async), so no lock; entries of windows that ended are swept
+    once a minute, so the table holds only addresses seen in the last minute or two.
+    """
+
+    def __init__(self, *, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._per_minute = per_minute
+        self._clock = clock
+        self._windows: dict[str, tuple[float, int]] = {}
+        self._swept = clock()
+
+    def __len__(self) -> int:
+        return len(self._windows)
+
+    def allow(self, address: str) -> tuple[bool, int]:
+        """Count one request from ``address``; returns (allowed, seconds until the window ends)."""
+        now = self._clock()
+        if now - self._swept >= WINDOW_SECONDS:
+            self._windows = {k: v for k, v in self._windows.items() if now - v[0] < WINDOW_SECONDS}
+            self._swept = now
+        key = limit_key(address)
+        started, count = self._windows.get(key, (now, 0))
+        if now - started >= WINDOW_SECONDS:
+            started, count = now, 0
+        wait = max(1, int(started + WINDOW_SECONDS - now + 0.999))
+        if count >= self._per_minute:
+            return False, wait
+        self._windows[key] = (started, count + 1)
+        return True, wait
