@@ -8,6 +8,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -179,7 +180,7 @@ class Answerer:
         """Answer ``question``; ``locality`` (a remembered /diaban choice) scopes it unless the question names one."""
         query, docs, terms = self._understand(question, locality)
         elsewhere = None if docs else self._resolver.unknown_locality(query.text)
-        if elsewhere is not None:
+        if elsewhere is not None and not self._mentioned(elsewhere):
             return Answer(question, decline_elsewhere(elsewhere), False, [], [])
         if len(docs) == 1 and (query.wants_number or query.wants_date) and self._asks_identity(query, terms, docs[0]):
             identity = self._identity(question, docs[0])  # "kế hoạch của X số mấy, ngày nào?"
@@ -206,6 +207,14 @@ class Answerer:
         sources = [self._source(c) for c in ordered[:MAX_SOURCES]]
         text = self._generated(question, [self._entries[c.row] for c in ordered[:3]], text)
         return Answer(question, text, True, sources, [meta.locality])
+
+    def _mentioned(self, place: str) -> bool:
+        """Whether some passage names ``place`` (a plan may lack locality metadata but still be about it)."""
+        words = syllables(place)
+        words = words[2:] if " ".join(words[:2]) in {"thanh pho", "thi tran", "thi xa"} else words[1:]
+        if len(words) < 2:
+            return bool(words) and self._lexical.known("w:" + words[0])
+        return all(self._lexical.known(f"p:{a} {b}") for a, b in pairwise(words))
 
     def _asks_identity(self, query: ParsedQuery, terms: QuestionTerms, document: str) -> bool:
         """Whether the question asks for the plan's own number or date, not for a document it cites."""

@@ -213,3 +213,19 @@ def test_two_named_places_get_one_block_each_or_a_note_that_the_plan_is_silent(i
 
 def test_contact_details_the_plans_do_not_hold_are_declined(answerer: Answerer) -> None:
     assert not answerer.answer("số điện thoại của Phòng Văn hóa – Xã hội phường Hoa Sen là gì?").found
+
+
+def test_a_place_only_the_text_names_is_searched_not_declined(index: PassageIndex) -> None:
+    from dataclasses import replace
+
+    from knowledge.passages import Passage
+    from tests.retrieval.conftest import WARD
+
+    unnamed = replace(WARD, document="unnamed.txt", issuer="", locality="", aliases=(), suggested=True)
+    text = "Hình thức khen thưởng của phường Hòa Bình: Chủ tịch UBND phường tặng Giấy khen."
+    passage = Passage("unnamed.txt:0", "unnamed.txt", 0, (), text, text)
+    index.replace_document("unnamed.txt", [passage], unnamed)
+    answerer = Answerer(index)
+    answerer.load(index.all_passages(), [])
+    answer = answerer.answer("hình thức khen thưởng của phường Hòa Bình là gì")
+    assert answer.found and answer.sources[0].document == "unnamed.txt"
