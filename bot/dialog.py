@@ -863,10 +863,7 @@ class Dialog:
         else:
             lines.append("Nếu muốn, Anh/Chị nhắn lý do rút (không bắt buộc) trước khi trả lời.")
         lines.append("Anh/Chị bấm “Có” (hoặc nhắn “có”) để rút, “Không” để giữ nguyên hồ sơ.")
-        turn.say(
-            "\n".join(lines),
-            [[Button("Có, rút sáng kiến", f"wd:yes:{initiative.code}"), Button("Không", f"wd:no:{initiative.code}")]],
-        )
+        turn.say("\n".join(lines), _withdraw_buttons(initiative.code))
 
     def _cannot_withdraw(self, turn: _Turn, initiative: Initiative) -> None:
         if initiative.state == InitiativeState.WITHDRAWN.value:
@@ -901,8 +898,12 @@ class Dialog:
             if initiative is None or initiative.state not in WITHDRAWABLE:
                 self._begin_withdraw(turn, code)
                 return
-            turn.say("Em đã ghi nhận lý do.")
-            self._ask_withdraw(turn, initiative)
+            turn.say(
+                f"Em đã ghi nhận lý do rút: {turn.state['withdraw_reason']}\n"
+                f"Anh/Chị xác nhận rút sáng kiến {initiative.code} chứ? Anh/Chị bấm “Có” (hoặc nhắn “có”) để rút, "
+                "“Không” để giữ nguyên hồ sơ.",
+                _withdraw_buttons(initiative.code),
+            )
         else:
             initiative = self._own_initiative(turn, code)
             if initiative is None:
@@ -999,6 +1000,10 @@ def _state_label(state: str) -> str:
         return STATE_LABELS[InitiativeState(state)]
     except ValueError:
         return state
+
+
+def _withdraw_buttons(code: str) -> list[list[Button]]:
+    return [[Button("Có, rút sáng kiến", f"wd:yes:{code}"), Button("Không", f"wd:no:{code}")]]
 
 
 def _clean_reason(text: str) -> str:

@@ -83,6 +83,9 @@ def test_page_and_widget_are_served(client: TestClient) -> None:
     widget = client.get("/widget.js")
     assert widget.status_code == 200 and "iframe" in widget.text
     assert widget.headers["content-type"].startswith("text/javascript")
+    # Replies quote user and document text: the page only ever sets text, never markup.
+    assert ".innerHTML" not in page.text and ".outerHTML" not in page.text
+    assert 'id="file"' in page.text and "display: none" not in page.text, "the file picker stays keyboard-reachable"
 
 
 def test_question_is_answered_with_its_citation(client: TestClient, runtime: ChatRuntime) -> None:

@@ -68,7 +68,8 @@ def test_withdraw_with_buttons_and_a_reason_then_status_shows_it(client: TestCli
     assert buttons == [f"wd:yes:{code}", f"wd:no:{code}"]
     assert _state(runtime, code)[0] == InitiativeState.SUBMITTED.value, "nothing changes before the confirmation"
     noted = _chat(client, session, "Tôi đã nộp sáng kiến này ở đơn vị khác")
-    assert "Lý do rút: Tôi đã nộp sáng kiến này ở đơn vị khác" in _text(noted)
+    assert "ghi nhận lý do rút: Tôi đã nộp sáng kiến này ở đơn vị khác" in _text(noted)
+    assert [b["data"] for row in noted["messages"][-1]["buttons"] for b in row] == buttons
     done = _chat(client, session, "Có, rút sáng kiến", callback=f"wd:yes:{code}", message_id="confirm-1")
     assert "Em đã rút sáng kiến" in _text(done) and "Đã rút" in _text(done)
     state, events = _state(runtime, code)

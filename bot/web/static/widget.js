@@ -15,6 +15,7 @@
   var button = document.createElement("button");
   button.type = "button";
   button.setAttribute("aria-label", "Mở trợ lý thi đua đổi mới sáng tạo");
+  button.setAttribute("aria-expanded", "false");
   button.textContent = "💬";
   button.style.cssText = "position:fixed;right:16px;bottom:16px;width:56px;height:56px;border-radius:50%;" +
     "border:0;background:" + color + ";color:#fff;font-size:26px;cursor:pointer;z-index:2147483000;" +
@@ -22,13 +23,21 @@
 
   var frame = document.createElement("iframe");
   frame.title = "Trợ lý phong trào thi đua";
-  frame.src = origin + "/";
+  // The chat loads on first opening, not with every page of the portal (each load greets the visitor).
+  var src = origin + "/";
   frame.style.cssText = "position:fixed;right:16px;bottom:84px;width:min(380px,calc(100vw - 32px));" +
     "height:min(600px,calc(100vh - 110px));border:0;border-radius:12px;display:none;z-index:2147483000;" +
     "box-shadow:0 4px 16px rgba(0,0,0,.3);background:#fff";
 
-  button.addEventListener("click", function () {
-    frame.style.display = frame.style.display === "none" ? "block" : "none";
+  function toggle(open) {
+    if (open && !frame.src) frame.src = src;
+    frame.style.display = open ? "block" : "none";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.setAttribute("aria-label", open ? "Đóng trợ lý thi đua" : "Mở trợ lý thi đua đổi mới sáng tạo");
+  }
+  button.addEventListener("click", function () { toggle(frame.style.display === "none"); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && frame.style.display !== "none") { toggle(false); button.focus(); }
   });
   document.body.appendChild(frame);
   document.body.appendChild(button);
