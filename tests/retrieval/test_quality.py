@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from core.settings import BUNDLED_PLANS_DIR, Settings
+from core.db import make_engine, make_session_factory
+from core.settings import Settings
+from knowledge.ingest import active_facts
 from knowledge.passages import Fact
 from retrieval.answering import Answerer
 from retrieval.embeddings import make_embeddings
@@ -23,21 +26,18 @@ HELD_OUT = [
 
 
 @pytest.fixture(scope="module")
-def real_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[PassageIndex, list[Fact]]:
-    """The bundled plans through repair, chunking, facts and the real embedder."""
-    from knowledge.ingest import looks_like_ocr, prepare_plan
-    from knowledge.metadata import load_meta
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("quality"))
-    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings))
-    facts: list[Fact] = []
-    for path in sorted(BUNDLED_PLANS_DIR.glob("*.txt")):
-        text = path.read_text("utf-8")
-        meta = load_meta(path)
-        passages, plan_facts = prepare_plan(path.name, text, meta, ocr=looks_like_ocr(text))
-        index.replace_document(path.name, passages, meta)
-        facts.extend(plan_facts)
-    return index, facts
+def real_index(bundled_data_dir: Path) -> Iterator[tuple[PassageIndex, list[Fact]]]:
+    """The bundled plans as `thidua ingest` leaves them: repair, chunking, facts and the real embedder."""
+    settings = Settings(_env_file=None, environment="test", data_dir=bundled_data_dir)  # type: ignore[call-arg]
+    embeddings = make_embeddings(settings)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session:
+            facts = active_facts(session=session)
+        yield PassageIndex(make_chroma_client(settings), embeddings), facts
+    finally:
+        embeddings.close()
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
