@@ -86,6 +86,8 @@ def test_page_and_widget_are_served(client: TestClient) -> None:
     # Replies quote user and document text: the page only ever sets text, never markup.
     assert ".innerHTML" not in page.text and ".outerHTML" not in page.text
     assert 'id="file"' in page.text and "display: none" not in page.text, "the file picker stays keyboard-reachable"
+    # In a portal's frame storage may be refused; the page must go through its guarded wrapper.
+    assert "localStorage.getItem" not in page.text and "sessionStorage.getItem" not in page.text
 
 
 def test_question_is_answered_with_its_citation(client: TestClient, runtime: ChatRuntime) -> None:
