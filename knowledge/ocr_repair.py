@@ -198,7 +198,7 @@ class Repairer:
             raw = match.group()
             lowered = raw.lower()
             options = [(lowered, 0.0)]
-            if not _has_real_marks(lowered) and not lowered.isdigit():
+            if not _has_real_marks(lowered) and not lowered.split("'")[0].isdigit():
                 readings = self._by_fold.get(lowered, [])
                 if readings:
                     options = [(word, 0.0) for word in readings]
@@ -267,8 +267,8 @@ def _match_case(original: str, word: str) -> str:
 
 def _is_fixed(line: str, start: int, end: int, raw: str, heading: bool) -> bool:
     """Tell whether a token is a number, a code, an acronym or a list marker that must stay as it is."""
-    if raw.isdigit():
-        return True
+    if raw.split("'")[0].isdigit():
+        return True  # a number, also one the apostrophe of a following word clung to ("0'A")
     before = line[start - 1] if start > 0 else " "
     after = line[end] if end < len(line) else " "
     letters = [ch for ch in raw if ch.isalpha()]
