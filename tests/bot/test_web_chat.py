@@ -395,3 +395,14 @@ def test_reviewer_request_reaches_the_page_and_a_plain_answer_goes_back(
         assert any(e.kind == "reply" and "312 hộ" in e.note for e in initiative.events)
     # The next message is an ordinary question again.
     assert FAKE_CITATION in _chat(client, session, "Hạn gửi sáng kiến?")["replies"][-1]
+
+
+def test_dung_with_diacritics_confirms_the_summary_instead_of_cancelling(
+    client: TestClient, runtime: ChatRuntime
+) -> None:
+    # “đúng” (right) and “dừng” (stop) fold to the same letters; the summary must not be thrown away.
+    session = _session()
+    say = _say(client, session)
+    fill_form(say, FORM_BEFORE_FILE + FORM_AFTER_FILE[:2])
+    assert RECEIPT.search(say("Đúng"))
+    assert count_initiatives(runtime) == 1
