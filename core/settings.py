@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     zalo_api_url: str = Field("https://openapi.zalo.me", description="Zalo OA Open API base URL.")
     zalo_oauth_url: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL for token refresh.")
     form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
-    rate_limit_per_minute: int = Field(20, ge=1, description="Messages a user may send per minute.")
+    rate_limit_per_minute: int = Field(40, ge=1, description="Messages a user may send per minute.")
     web_chat_per_address_per_minute: int = Field(
         120,
         ge=1,

@@ -23,7 +23,7 @@ SHORT_PASSAGE = 700  # a passage up to this long is quoted whole
 MAX_QUOTE = 1600
 
 DEFAULT_OFFICE = (
-    "Phòng Văn hóa – Xã hội của UBND phường/xã nơi anh/chị sinh sống hoặc Sở Khoa học và Công nghệ "
+    "Phòng Văn hóa – Xã hội của UBND phường/xã nơi Anh/Chị sinh sống hoặc Sở Khoa học và Công nghệ "
     "(cơ quan thường trực của phong trào)"
 )
 
@@ -174,16 +174,16 @@ def decline(metas: Sequence[PlanMeta]) -> str:
         office = DEFAULT_OFFICE
         where = "các kế hoạch hiện có"
     return (
-        f"Xin lỗi, {where} không đề cập nội dung anh/chị hỏi, nên tôi không thể trả lời chính xác.\n"
-        f"Anh/chị vui lòng liên hệ {office} để được hướng dẫn."
+        f"Xin lỗi, {where} không đề cập nội dung Anh/Chị hỏi, nên em không thể trả lời chính xác.\n"
+        f"Anh/Chị vui lòng liên hệ {office} để được hướng dẫn."
     )
 
 
 def decline_elsewhere(place: str) -> str:
     """The answer when the question is about a place none of the plans covers."""
     return (
-        f"Hiện chưa có kế hoạch của {place} trong dữ liệu, nên tôi không thể trả lời chính xác.\n"
-        f"Anh/chị vui lòng liên hệ Phòng Văn hóa – Xã hội của UBND {place} hoặc Sở Khoa học và Công nghệ "
+        f"Hiện chưa có kế hoạch của {place} trong dữ liệu, nên em không thể trả lời chính xác.\n"
+        f"Anh/Chị vui lòng liên hệ Phòng Văn hóa – Xã hội của UBND {place} hoặc Sở Khoa học và Công nghệ "
         "của tỉnh, thành phố để được hướng dẫn; hoặc chọn một địa bàn có sẵn bằng lệnh /diaban."
     )
 
