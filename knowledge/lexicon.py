@@ -119,6 +119,13 @@ def _read_pairs(path: Path) -> dict[tuple[str, str], int]:
 
 
 @cache
+def general_phrases() -> tuple[str, ...]:
+    """Common administrative and question phrases shipped with the lexicon ("ủy ban nhân dân tỉnh", "như thế nào")."""
+    lines = (LEXICON_DIR / "phrases.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(nfc(line.strip()) for line in lines if line.strip() and not line.startswith("#"))
+
+
+@cache
 def general_lexicon() -> Lexicon:
     """Load the shipped general Vietnamese lexicon (cached; callers must not mutate it)."""
     lexicon = Lexicon()

@@ -20,7 +20,14 @@ from itertools import pairwise
 from pathlib import Path
 
 from core.vietnamese import fold, nfc
-from knowledge.lexicon import Lexicon, general_lexicon, is_syllable_shape, modern_tone_placement, skeleton
+from knowledge.lexicon import (
+    Lexicon,
+    general_lexicon,
+    general_phrases,
+    is_syllable_shape,
+    modern_tone_placement,
+    skeleton,
+)
 from knowledge.ocr_channel import candidates
 
 PLANS_DIR = Path(__file__).with_name("plans")
@@ -34,6 +41,7 @@ _MARKER_GLYPHS = {"¢": "c"}
 _MAX_CANDIDATES = 12
 _BEAM = 5.0  # nats
 _IDENTITY_COST = 2.0  # keeping a token that is no known syllable
+_QUERY_UNSEEN_COST = 0.3  # a question's reading that the plans never use ("phản công" beside "phân công")
 _CHANNEL_WEIGHT = 3.0  # nats of language-model evidence one unit of channel cost is worth
 _FLOOR = 1e-9
 _MEMO_LIMIT = 500_000
@@ -115,15 +123,21 @@ class Repairer:
         self._ocr_cache: dict[str, list[tuple[str, float]]] = {}
 
     @classmethod
-    def from_texts(cls, clean_texts: Iterable[str], ocr_texts: Iterable[str] = ()) -> Repairer:
-        """Learn the syllable model from clean plans; OCR texts are accepted for future self-training."""
+    def from_texts(
+        cls, clean_texts: Iterable[str], ocr_texts: Iterable[str] = (), phrases: Iterable[str] = ()
+    ) -> Repairer:
+        """Learn the syllable model from clean plans and phrases (names, the shipped administrative phrases).
+
+        Each phrase counts on its own (no pair across two phrases), so a place name or "ủy ban nhân dân tỉnh" gives
+        its pairs even where the clean plans never use it. OCR texts are accepted for future self-training.
+        """
         del ocr_texts  # the channel is generic; nothing is learned from damaged text yet
         lexicon = general_lexicon()
         by_skeleton = {key: list(values) for key, values in lexicon.by_skeleton.items()}
         by_fold = {key: list(values) for key, values in lexicon.by_fold.items()}
         unigrams: Counter[str] = Counter()
         bigrams: Counter[tuple[str, str]] = Counter()
-        for text in clean_texts:
+        for text in [*clean_texts, *phrases, *general_phrases()]:
             words = [_lm_key(modern_tone_placement(word)) for word in _CLEAN_WORD.findall(nfc(text).lower())]
             unigrams.update(words)
             bigrams.update(pairwise(words))
@@ -201,7 +215,9 @@ class Repairer:
             if not _has_real_marks(lowered) and not lowered.split("'")[0].isdigit():
                 readings = self._by_fold.get(lowered, [])
                 if readings:
-                    options = [(word, 0.0) for word in readings]
+                    # Questions are about the plans: lean toward the readings the plans themselves use.
+                    unigrams = self._model.unigrams
+                    options = [(word, 0.0 if word in unigrams else _QUERY_UNSEEN_COST) for word in readings]
                     if lowered not in readings:
                         options.append((lowered, _IDENTITY_COST))
             yield _Token(index, match.start(), match.end(), raw, options)
@@ -289,14 +305,21 @@ def default_repairer() -> Repairer:
     """The repairer learned from the bundled plans (clean texts and every plan's metadata) and the lexicon."""
     clean: list[str] = []
     damaged: list[str] = []
+    names: list[str] = []
     for path in sorted(PLANS_DIR.glob("*.txt")):
         meta_path = path.with_suffix(".meta.json")
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         (damaged if meta.get("ocr", False) else clean).append(path.read_text(encoding="utf-8"))
         # Every plan's metadata is clean Unicode, and names its issuer and locality ("phường Hoàng Mai").
-        names = [meta.get(key, "") for key in ("title", "issuer", "locality")] + list(meta.get("aliases", []))
-        clean.append("\n".join(name for name in names if isinstance(name, str)))
-    return Repairer.from_texts(clean, damaged)
+        found = [meta.get(key, "") for key in ("title", "issuer", "locality")] + list(meta.get("aliases", []))
+        for name in found:
+            if isinstance(name, str) and name:
+                names.append(name)
+                if ", " in name:
+                    # "xã Trùng Khánh, Cao Bằng": the place after the comma is the province or city around it.
+                    place = name.rsplit(", ", 1)[1]
+                    names.extend((f"tỉnh {place}", f"thành phố {place}"))
+    return Repairer.from_texts(clean, damaged, names)
 
 
 def restore_lines(lines: Iterable[str]) -> Iterator[str]:

@@ -36,6 +36,10 @@ def repairer() -> Repairer:
         ("ciia B6 Chinh trj", "của Bộ Chính trị"),
         ("trén dia ban phwong Hoang Mai", "trên địa bàn phường Hoàng Mai"),
         ("nang cao nhan thirc", "nâng cao nhận thức"),
+        # Phrases the clean plan does not use come from the shipped administrative phrases.
+        ("Bang khen cua Chu tich Uy ban nhan dan tinh;", "Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh;"),
+        ("Day manh hop tac qudc té", "Đẩy mạnh hợp tác quốc tế"),
+        ("nhirng di tich lich str ciia dia phuong", "những di tích lịch sử của địa phương"),
     ],
 )
 def test_typical_repairs(repairer: Repairer, ocr: str, expected: str) -> None:
@@ -107,6 +111,10 @@ def test_number_before_an_apostrophe_is_untouched(repairer: Repairer) -> None:
 def test_restore_query(repairer: Repairer) -> None:
     assert repairer.restore_query("han bao cao la ngay nao") == "hạn báo cáo là ngày nào"
     assert repairer.restore_query("khen thuong tong ket phong trao") == "khen thưởng tổng kết phong trào"
+    # The plans' vocabulary and common question phrasing win over readings the plans never use.
+    assert repairer.restore_query("nhu the nao") == "như thế nào"
+    assert repairer.restore_query("ai phan cong nhiem vu") == "ai phân công nhiệm vụ"
+    assert repairer.restore_query("phuong hoang mai") == "phường hoàng mai"
     # Words typed with diacritics are kept as typed.
     assert repairer.restore_query("Hoàng Mai bao cao") == "Hoàng Mai báo cáo"
 
@@ -121,6 +129,11 @@ def test_from_texts_learns_from_clean_text() -> None:
     # "bồ câu" is rare in the general model; a clean text that uses it makes it the reading of "b6 cau".
     learned = Repairer.from_texts(["con bồ câu trắng. con bồ câu xám. đôi bồ câu."])
     assert learned.repair("con b6 cau") == "con bồ câu"
+
+
+def test_metadata_places_are_learned_as_phrases(repairer: Repairer) -> None:
+    # "Cao Bằng" is named only in plan 001's metadata ("xã Trùng Khánh, Cao Bằng"), never in the clean plan.
+    assert repairer.repair("trén dia ban tinh Cao Bang") == "trên địa bàn tỉnh Cao Bằng"
 
 
 def test_channel_costs_prefer_the_usual_confusions() -> None:
