@@ -29,7 +29,14 @@ TRAILER_TITLE = "Nơi nhận"
 # Vietnamese list letters in order; documents never use f, j, w, z.
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
 # OCR readings of a letter marker and the letters each may stand for.
-_LETTER_READINGS: dict[str, tuple[str, ...]] = {"¢": ("c",), "d": ("d", "đ"), "đ": ("đ", "d"), "e": ("e", "c")}
+_LETTER_READINGS: dict[str, tuple[str, ...]] = {
+    "¢": ("c",),
+    "©": ("c",),
+    "€": ("c", "e"),
+    "d": ("d", "đ"),
+    "đ": ("đ", "d"),
+    "e": ("e", "c"),
+}
 
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 # Characters OCR substitutes for the roman "I".
@@ -38,7 +45,7 @@ _ROMAN_I_LOOKALIKES = str.maketrans({"1": "I", "l": "I", "|": "I", "!": "I", "]"
 _ROMAN_HEADING = re.compile(r"^([IVXl1|!\[\]]{1,5})\s*[.,]\s*(\S.*)$")
 _NUMBER_HEADING = re.compile(r"^(\d{1,2})\s*\.\s*(\S.*)$")
 _SUBNUMBER_HEADING = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s*(\S.*)$")
-_LETTER_HEADING = re.compile(r"^([a-zđ¢])\s*([).])\s*(\S.*)$")
+_LETTER_HEADING = re.compile(r"^([a-zđ¢©€])\s*([).])\s*(\S.*)$")
 _LOST_LETTER_HEADING = re.compile(r"^\)\s*(\S.*)$")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*[-–—])?\s*$", re.IGNORECASE)
 
@@ -283,7 +290,7 @@ def _is_part_title(token: str, title: str, numbering: _Numbering) -> bool:
 
 
 def _is_marked(text: str) -> bool:
-    return bool(_MARKER.match(text)) or bool(re.match(r"^(\d{1,2}|[a-zđ¢])\s*[.)]\s", text))
+    return bool(_MARKER.match(text)) or bool(re.match(r"^(\d{1,2}|[a-zđ¢©€])\s*[.)]\s", text))
 
 
 def _is_label(stripped: str, previous: str) -> bool:

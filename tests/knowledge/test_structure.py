@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.vietnamese import fold
+from knowledge.ocr_repair import default_repairer
 from knowledge.structure import (
     CLOSING_TITLE,
     LEVEL_LABEL,
@@ -99,6 +100,22 @@ def test_hoang_mai_criteria_path_with_damaged_headings() -> None:
     assert "doanh nghi" in fold(find(root, "iii.", "1.", "c)").title)
     awards = find(root, "iii.", "2.")
     assert [child.label for child in awards.children] == ["2.1.", "2.2."]
+
+
+def test_trung_khanh_damaged_letter_after_b_is_c() -> None:
+    # "¢) Béi véi cac doanh nghiép" follows "b)": it opens c), not the tail of b).
+    original = plan_lines("001")
+    repaired = default_repairer().repair("\n".join(original)).split("\n")
+    criteria = find(parse_structure(repaired, original), "iii.", "1.")
+    assert [child.label for child in criteria.children] == ["a)", "b)", "c)", "d)"]
+    assert fold(find(parse_structure(repaired, original), "iii.", "1.", "c)").title) == "doi voi cac doanh nghiep"
+
+
+@pytest.mark.parametrize("glyph", ["¢", "©", "€", "e"])
+def test_damaged_c_marker_after_b(glyph: str) -> None:
+    lines = ["I. MUC DICH", "1. Muc dich", "a) Mot.", "b) Hai.", f"{glyph}) Doi voi doanh nghiep", "- Ba."]
+    section = find(parse_structure(lines), "i.", "1.")
+    assert [child.label for child in section.children] == ["a)", "b)", "c)"]
 
 
 def test_numbering_that_skips_a_number_is_still_followed() -> None:
