@@ -37,6 +37,7 @@ _CLEAN_WORD = re.compile(r"[0-9a-zà-ỹđ]+")
 _ROMAN = re.compile(r"^[IVX]{1,4}$|^I1$")
 _MARKED = re.compile(r"[à-ỹđ]")  # lower-case NFC letters with a Vietnamese mark
 _NUMBER = "<num>"
+_END = "</s>"
 _MARKER_GLYPHS = {"¢": "c"}
 _MAX_CANDIDATES = 12
 _BEAM = 5.0  # nats
@@ -140,7 +141,9 @@ class Repairer:
         for text in [*clean_texts, *phrases, *general_phrases()]:
             words = [_lm_key(modern_tone_placement(word)) for word in _CLEAN_WORD.findall(nfc(text).lower())]
             unigrams.update(words)
-            bigrams.update(pairwise(words))
+            # The end of a text follows its last word: a word seen only last ("thế nào") is not taken to be one
+            # that nothing can follow.
+            bigrams.update(pairwise([*words, _END]))
         for word in unigrams:
             if word not in lexicon.log_prior and is_syllable_shape(word):
                 folded = fold(word)

@@ -115,8 +115,15 @@ def test_restore_query(repairer: Repairer) -> None:
     assert repairer.restore_query("nhu the nao") == "như thế nào"
     assert repairer.restore_query("ai phan cong nhiem vu") == "ai phân công nhiệm vụ"
     assert repairer.restore_query("phuong hoang mai") == "phường hoàng mai"
+    assert repairer.restore_query("bao cao truoc ngay may") == "báo cáo trước ngày mấy"
     # Words typed with diacritics are kept as typed.
     assert repairer.restore_query("Hoàng Mai bao cao") == "Hoàng Mai báo cáo"
+
+
+def test_a_word_seen_only_at_the_end_of_a_text_may_still_be_followed() -> None:
+    # "nào" ends every clean text here; that must not make every word after it impossible.
+    learned = Repairer.from_texts(["như thế nào", "khi nào"])
+    assert learned.restore_query("nam nao co") == "năm nào có"
 
 
 def test_restore_lines_is_one_for_one() -> None:
