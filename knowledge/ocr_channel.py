@@ -68,7 +68,7 @@ _PAIR_COST = 0.3
 
 _DELETE_VOWEL = 1.2  # a true letter the OCR dropped ("ngh" for "nghệ")
 _DELETE_CONSONANT = 1.3
-_INSERT_COST: dict[str, float] = {"§": 0.1, "w": 0.3, "é": 0.5, "¢": 0.4, "6": 0.5, "'": 0.1, "y": 0.6}
+_INSERT_COST: dict[str, float] = {"§": 0.1, "w": 0.3, "é": 0.5, "¢": 0.4, "6": 0.5, "'": 0.1, "’": 0.1, "y": 0.6}
 _INSERT_VOWEL = 1.0
 _INSERT_OTHER = 1.3
 
@@ -89,6 +89,7 @@ _CLASSES: dict[str, tuple[str, ...]] = {
     "¢": ("V", "c"),
     "§": ("",),
     "'": ("",),
+    "’": ("",),
     "$": ("s",),
 }
 _INNER_CLASSES: dict[str, tuple[str, ...]] = {

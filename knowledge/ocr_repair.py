@@ -32,7 +32,8 @@ from knowledge.ocr_channel import candidates
 
 PLANS_DIR = Path(__file__).with_name("plans")
 
-_TOKEN = re.compile(r"[0-9A-Za-zÀ-ỹĐđ€¢¥§&$]+(?:'[A-Za-z]+)?")
+_TOKEN = re.compile(r"[0-9A-Za-zÀ-ỹĐđ€¢¥§&$]+(?:['’][A-Za-zÀ-ỹĐđ]+)?")
+_APOSTROPHE = re.compile("’")  # the OCR's curly apostrophe, for a lost space or nothing
 _CLEAN_WORD = re.compile(r"[0-9a-zà-ỹđ]+")
 _ROMAN = re.compile(r"^[IVX]{1,4}$|^I1$")
 _MARKED = re.compile(r"[à-ỹđ]")  # lower-case NFC letters with a Vietnamese mark
@@ -187,6 +188,14 @@ class Repairer:
                 options = [(_MARKER_GLYPHS[lowered], 0.0)]  # "¢)" is the list marker "c)"
             else:
                 options = self._ocr_options(lowered)
+                apostrophe = _APOSTROPHE.search(raw)
+                if apostrophe and all(cost >= _IDENTITY_COST for _, cost in options):
+                    # No syllable reads "tét’nhiém" whole: the apostrophe stands for a lost space, so two words.
+                    cut = match.start() + apostrophe.start()
+                    for start, end in ((match.start(), cut), (cut + 1, match.end())):
+                        part = line[start:end]
+                        yield _Token(index, start, end, part, self._ocr_options(part.lower()))
+                    continue
             yield _Token(index, match.start(), match.end(), raw, options)
 
     def _is_known(self, lowered: str) -> bool:

@@ -108,6 +108,11 @@ def test_number_before_an_apostrophe_is_untouched(repairer: Repairer) -> None:
     assert repairer.restore_query("0'A") == "0'A"
 
 
+def test_curly_apostrophe_inside_a_word_or_for_a_lost_space(repairer: Repairer) -> None:
+    assert repairer.repair("- Xay du’ng K¢é hoach") == "- Xây dựng Kế hoạch"
+    assert repairer.repair("tét’nhiém vu dugc giao") == "tốt’nhiệm vụ được giao"
+
+
 def test_restore_query(repairer: Repairer) -> None:
     assert repairer.restore_query("han bao cao la ngay nao") == "hạn báo cáo là ngày nào"
     assert repairer.restore_query("khen thuong tong ket phong trao") == "khen thưởng tổng kết phong trào"
