@@ -131,9 +131,10 @@ class Repairer:
         """Learn the syllable model from clean plans and phrases (names, the shipped administrative phrases).
 
         Each phrase counts on its own (no pair across two phrases), so a place name or "ủy ban nhân dân tỉnh" gives
-        its pairs even where the clean plans never use it. OCR texts are accepted for future self-training.
+        its pairs even where the clean plans never use it. OCR texts then train the model on themselves: they are
+        repaired once and the pairs of their repaired lines are added (self-training, one pass), so a phrase that
+        only the scanned plans use ("tỉnh Cao Bằng") supports its own repair elsewhere.
         """
-        del ocr_texts  # the channel is generic; nothing is learned from damaged text yet
         lexicon = general_lexicon()
         by_skeleton = {key: list(values) for key, values in lexicon.by_skeleton.items()}
         by_fold = {key: list(values) for key, values in lexicon.by_fold.items()}
@@ -150,10 +151,28 @@ class Repairer:
                 folded = fold(word)
                 by_skeleton.setdefault(skeleton(folded), []).append(word)
                 by_fold.setdefault(folded, []).append(word)
-        continuations = Counter(second for _, second in bigrams)
-        followers = Counter(first for first, _ in bigrams)
-        model = _LanguageModel(unigrams, bigrams, lexicon, continuations, followers, max(len(bigrams), 1))
-        return cls(model, by_skeleton, by_fold)
+        repairer = cls(_model_of(unigrams, bigrams, lexicon), by_skeleton, by_fold)
+        learned = repairer._learned_pairs(ocr_texts)
+        if not learned:
+            return repairer
+        for first, _ in learned.elements():
+            unigrams[first] += 1
+        return cls(_model_of(unigrams, bigrams + learned, lexicon), by_skeleton, by_fold)
+
+    def _learned_pairs(self, ocr_texts: Iterable[str]) -> Counter[tuple[str, str]]:
+        """Adjacent word pairs of the repaired OCR texts, within a line; a word kept unrepaired breaks the chain."""
+        pairs: Counter[tuple[str, str]] = Counter()
+        for text in ocr_texts:
+            lines = nfc(text).split("\n")
+            tokens = [token for index, line in enumerate(lines) for token in self._ocr_tokens(index, line)]
+            previous: tuple[int, str] | None = None
+            for token, word in zip(tokens, self._decode(tokens, self._model), strict=True):
+                known = dict(token.options).get(word, 0.0) < _IDENTITY_COST
+                key = _lm_key(word)
+                if previous is not None and known and previous[0] == token.line:
+                    pairs[(previous[1], key)] += 1
+                previous = (token.line, key) if known else None
+        return pairs
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -273,6 +292,12 @@ class Repairer:
             line = out[token.line]
             out[token.line] = line[: token.start] + _match_case(token.text, word) + line[token.end :]
         return out
+
+
+def _model_of(unigrams: Counter[str], bigrams: Counter[tuple[str, str]], lexicon: Lexicon) -> _LanguageModel:
+    continuations = Counter(second for _, second in bigrams)
+    followers = Counter(first for first, _ in bigrams)
+    return _LanguageModel(unigrams, bigrams, lexicon, continuations, followers, max(len(bigrams), 1))
 
 
 def _lm_key(word: str) -> str:

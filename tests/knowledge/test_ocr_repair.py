@@ -148,6 +148,14 @@ def test_metadata_places_are_learned_as_phrases(repairer: Repairer) -> None:
     assert repairer.repair("trén dia ban tinh Cao Bang") == "trên địa bàn tỉnh Cao Bằng"
 
 
+def test_ocr_texts_train_the_model_on_their_repair() -> None:
+    # One self-training pass: the pairs of the repaired OCR lines join the model, within a line only.
+    plain = Repairer.from_texts(["đổi mới"])
+    trained = Repairer.from_texts(["đổi mới"], ["sang tao va chuyén d6i\nKé hoach"])
+    assert ("và", "chuyển") in trained._model.bigrams and ("và", "chuyển") not in plain._model.bigrams
+    assert ("đổi", "kế") not in trained._model.bigrams
+
+
 def test_channel_costs_prefer_the_usual_confusions() -> None:
     assert channel_cost("số", "s6") < channel_cost("sáu", "s6")
     assert channel_cost("của", "ciia") < 0.5
