@@ -66,16 +66,8 @@ def settings(tmp_path: Path, fake: FakeTelegram) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[ChatRuntime]:
-    current = make_runtime(settings)
-    yield current
-    current.close()
-
-
-@pytest.fixture
-def client(runtime: ChatRuntime) -> Iterator[TestClient]:
-    with TestClient(make_app(runtime)) as test_client:
-        yield test_client
+def chat_settings(settings: Settings) -> Settings:
+    return settings
 
 
 def handled(client: TestClient) -> list[str | None]:

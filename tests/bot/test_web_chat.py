@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,19 +29,6 @@ from tests.bot.support import (
 )
 from tests.factories import make_reviewer
 from tests.fakes import FAKE_CITATION
-
-
-@pytest.fixture
-def runtime(chat_settings: Settings) -> Iterator[ChatRuntime]:
-    current = make_runtime(chat_settings)
-    yield current
-    current.close()
-
-
-@pytest.fixture
-def client(runtime: ChatRuntime) -> Iterator[TestClient]:
-    with TestClient(make_app(runtime)) as test_client:
-        yield test_client
 
 
 def _session() -> str:

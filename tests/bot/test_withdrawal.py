@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,22 +14,8 @@ from bot.commands import Command, is_cancel_word, parse_command
 from core.db import session_scope
 from core.models import Initiative, InitiativeEvent, InitiativeState
 from core.review import transition
-from core.settings import Settings
-from tests.bot.support import ChatRuntime, make_app, make_runtime
+from tests.bot.support import ChatRuntime
 from tests.factories import make_initiative, make_reviewer
-
-
-@pytest.fixture
-def runtime(chat_settings: Settings) -> Iterator[ChatRuntime]:
-    current = make_runtime(chat_settings)
-    yield current
-    current.close()
-
-
-@pytest.fixture
-def client(runtime: ChatRuntime) -> Iterator[TestClient]:
-    with TestClient(make_app(runtime)) as test_client:
-        yield test_client
 
 
 def _chat(client: TestClient, session: str, text: str = "", **extra: Any) -> dict[str, Any]:

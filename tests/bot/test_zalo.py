@@ -72,16 +72,8 @@ def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[ChatRuntime]:
-    current = make_runtime(settings)
-    yield current
-    current.close()
-
-
-@pytest.fixture
-def client(runtime: ChatRuntime) -> Iterator[TestClient]:
-    with TestClient(make_app(runtime)) as test_client:
-        yield test_client
+def chat_settings(settings: Settings) -> Settings:
+    return settings
 
 
 def _signed(event: dict[str, Any], *, secret: str = OA_SECRET) -> tuple[bytes, dict[str, str]]:
