@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -50,7 +49,15 @@ from core.conversations import lock_conversation, save_state
 from core.db import session_scope
 from core.dedup import claim_update
 from core.errors import ErrorCode, ThiduaError
-from core.initiatives import CODE_PATTERN, STATE_LABELS, InitiativeCreate, create_initiative, list_for_submitter
+from core.initiatives import (
+    CODE_PATTERN,
+    STATE_LABELS,
+    InitiativeCreate,
+    attachment_names,
+    create_initiative,
+    find_own,
+    list_for_submitter,
+)
 from core.models import Attachment, Initiative, InitiativeEvent, InitiativeState
 from core.review import MAX_NOTE_CHARS, add_submitter_reply, awaiting_reply, withdraw
 from core.settings import Settings
@@ -598,10 +605,7 @@ class Dialog:
 
     def _attachment_names(self, turn: _Turn) -> list[str]:
         ids = [int(i) for i in turn.state.get("attachments", [])]
-        if not ids:
-            return []
-        rows = turn.session.scalars(select(Attachment).where(Attachment.id.in_(ids)).order_by(Attachment.id))
-        return [row.filename for row in rows]
+        return attachment_names(session=turn.session, attachment_ids=ids)
 
     def _show_summary(self, turn: _Turn) -> None:
         form = dict(turn.state.get("form", {}))
@@ -681,13 +685,20 @@ class Dialog:
     # ---------------------------------------------------------------- status, replies, locality
 
     def _own_initiative(self, turn: _Turn, code: str) -> Initiative | None:
-        return turn.session.scalar(
-            select(Initiative).where(
-                Initiative.code == code.strip().upper(),
-                Initiative.channel == turn.incoming.channel,
-                Initiative.channel_user_id == turn.incoming.user_id,
-            )
+        return find_own(
+            session=turn.session, code=code, channel=turn.incoming.channel, channel_user_id=turn.incoming.user_id
         )
+
+    def _withdrawable(self, turn: _Turn, code: str) -> Initiative | None:
+        """The submitter's own undecided submission ``code``; otherwise say why not and return None."""
+        initiative = self._own_initiative(turn, code)
+        if initiative is None:
+            self._not_found(turn, code)
+            return None
+        if initiative.state not in WITHDRAWABLE:
+            self._cannot_withdraw(turn, initiative)
+            return None
+        return initiative
 
     def _status_menu(self, turn: _Turn) -> None:
         mine = list_for_submitter(
@@ -838,12 +849,8 @@ class Dialog:
         """Check the submission can be withdrawn, then ask the submitter to confirm."""
         self._clear_withdraw(turn)
         turn.state["mode"] = "idle"
-        initiative = self._own_initiative(turn, code)
+        initiative = self._withdrawable(turn, code)
         if initiative is None:
-            self._not_found(turn, code)
-            return
-        if initiative.state not in WITHDRAWABLE:
-            self._cannot_withdraw(turn, initiative)
             return
         turn.state.update(mode="withdraw", withdraw_code=initiative.code)
         cleaned = _clean_reason(reason)
@@ -937,12 +944,8 @@ class Dialog:
         reason = str(turn.state.get("withdraw_reason", ""))
         self._clear_withdraw(turn)
         turn.state["mode"] = "idle"
-        initiative = self._own_initiative(turn, code)
+        initiative = self._withdrawable(turn, code)
         if initiative is None:
-            self._not_found(turn, code)
-            return
-        if initiative.state not in WITHDRAWABLE:
-            self._cannot_withdraw(turn, initiative)
             return
         try:
             withdraw(session=turn.session, initiative=initiative, reason=reason)

@@ -185,6 +185,25 @@ def get_by_code(*, session: Session, code: str) -> Initiative:
     return initiative
 
 
+def find_own(*, session: Session, code: str, channel: str, channel_user_id: str) -> Initiative | None:
+    """The submission with receipt ``code`` if this chat user made it; None otherwise (never revealing which)."""
+    return session.scalar(
+        select(Initiative).where(
+            Initiative.code == code.strip().upper(),
+            Initiative.channel == channel,
+            Initiative.channel_user_id == channel_user_id,
+        )
+    )
+
+
+def attachment_names(*, session: Session, attachment_ids: list[int]) -> list[str]:
+    """File names of the given attachments, in the order they were sent."""
+    if not attachment_ids:
+        return []
+    rows = session.scalars(select(Attachment).where(Attachment.id.in_(attachment_ids)).order_by(Attachment.id))
+    return [row.filename for row in rows]
+
+
 def list_for_submitter(*, session: Session, channel: str, channel_user_id: str, limit: int = 10) -> list[Initiative]:
     """The newest submissions a chat user made."""
     return list(
