@@ -9,14 +9,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from core.conversations import lock_conversation, save_state
 from core.db import session_scope
 from core.models import Notice, NoticeStatus
-from core.notices import due_notices, mark_attempt_failed, mark_sent
+from core.notices import due_notices, mark_attempt_failed, mark_sent, take_pending
 from core.review import awaiting_reply
 
 log = logging.getLogger(__name__)
@@ -119,21 +118,7 @@ async def notice_worker(*, sessions: sessionmaker[Session], channel: str, send: 
 
 def take_web_notices(*, session: Session, user_id: str, limit: int = 20) -> list[str]:
     """Pending notices of a web chat session, marked sent as the page picks them up."""
-    notices = list(
-        session.scalars(
-            select(Notice)
-            .where(
-                Notice.channel == "web",
-                Notice.channel_user_id == user_id,
-                Notice.status == NoticeStatus.PENDING.value,
-            )
-            .order_by(Notice.id)
-            .limit(limit)
-        )
-    )
-    for notice in notices:
-        mark_sent(session=session, notice=notice)
-    return [notice.text for notice in notices]
+    return [n.text for n in take_pending(session=session, channel="web", channel_user_id=user_id, limit=limit)]
 
 
 def take_web_notices_and_arm(*, sessions: sessionmaker[Session], user_id: str) -> list[str]:

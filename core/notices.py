@@ -40,6 +40,28 @@ def due_notices(*, session: Session, channel: str, limit: int = 20, now: datetim
     return list(session.scalars(query))
 
 
+def take_pending(*, session: Session, channel: str, channel_user_id: str, limit: int = 20) -> list[Notice]:
+    """Pending notices of one user that the channel hands over on the user's own request (the web page's poll).
+
+    They are marked sent at once: the page shows them in the same response.
+    """
+    notices = list(
+        session.scalars(
+            select(Notice)
+            .where(
+                Notice.channel == channel,
+                Notice.channel_user_id == channel_user_id,
+                Notice.status == NoticeStatus.PENDING.value,
+            )
+            .order_by(Notice.id)
+            .limit(limit)
+        )
+    )
+    for notice in notices:
+        mark_sent(session=session, notice=notice)
+    return notices
+
+
 def mark_sent(*, session: Session, notice: Notice) -> None:
     """Record a delivered notice."""
     notice.status = NoticeStatus.SENT.value
