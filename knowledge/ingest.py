@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 from core.errors import ErrorCode, ThiduaError
 from core.models import Document, DocumentVersion
 from core.vietnamese import nfc
+from knowledge.metadata import meta_from_data, read_meta_file
 from knowledge.passages import Fact, Passage, PlanMeta
 
 log = logging.getLogger(__name__)
 
-META_SUFFIX = ".meta.json"
 # Letters glued to digits inside a word ("d6i", "s6", "1am") are the mark of OCR damage.
 _OCR_TOKEN = re.compile(r"\b[^\W\d_]+\d[^\W\d_]*\b|\b\d[^\W\d_]+\b", re.UNICODE)
 
@@ -44,6 +44,8 @@ class PassageSink(Protocol):
     def delete_document(self, document: str) -> None: ...
 
     def documents(self) -> set[str]: ...
+
+    def has_document(self, document: str) -> bool: ...
 
 
 @dataclass
@@ -86,19 +88,6 @@ def plan_files(folder: Path) -> list[Path]:
         for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
     )
-
-
-def _read_meta_file(path: Path) -> dict[str, Any]:
-    meta_path = path.with_name(path.name.removesuffix(path.suffix) + META_SUFFIX)
-    if not meta_path.exists():
-        return {}
-    try:
-        data = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ThiduaError(ErrorCode.VALIDATION, f"Tệp thông tin kế hoạch {meta_path.name} không đọc được.") from exc
-    if not isinstance(data, dict):
-        raise ThiduaError(ErrorCode.VALIDATION, f"Tệp thông tin kế hoạch {meta_path.name} không đúng dạng.")
-    return data
 
 
 def looks_like_ocr(text: str) -> bool:
@@ -153,26 +142,6 @@ def prepare_plan(name: str, text: str, meta: PlanMeta, *, ocr: bool) -> tuple[li
     return passages, facts
 
 
-def _meta_from(name: str, text: str, data: dict[str, Any]) -> PlanMeta:
-    from knowledge.metadata import suggest_meta
-
-    suggested = suggest_meta(name, text)
-    if not data:
-        return suggested
-    aliases = data.get("aliases") or []
-    return PlanMeta(
-        document=name,
-        title=str(data.get("title") or suggested.title),
-        issuer=str(data.get("issuer") or suggested.issuer),
-        level=str(data.get("level") or suggested.level),
-        locality=str(data.get("locality") or suggested.locality),
-        number=str(data.get("number") or suggested.number),
-        date=str(data.get("date") or suggested.date),
-        aliases=tuple(str(a) for a in aliases),
-        suggested=False,
-    )
-
-
 def ingest_file(
     *,
     session: Session,
@@ -191,7 +160,7 @@ def ingest_file(
 
     doc_name = name or path.name
     data = path.read_bytes()
-    meta_dict = meta_data if meta_data is not None else _read_meta_file(path)
+    meta_dict = meta_data if meta_data is not None else read_meta_file(path)
     digest = content_hash(data, meta_dict)
     document = session.scalar(select(Document).where(Document.name == doc_name))
     if (
@@ -199,11 +168,11 @@ def ingest_file(
         and document is not None
         and document.is_active
         and document.sha256 == digest
-        and doc_name in sink.documents()
+        and sink.has_document(doc_name)
     ):
         return DocumentResult(doc_name, "unchanged", document.passages, len(document.facts), len(document.versions))
     loaded = load_document(path)
-    meta = _meta_from(doc_name, loaded.text, meta_dict)
+    meta = meta_from_data(doc_name, meta_dict, lambda: loaded.text)
     ocr = bool(meta_dict.get("ocr", loaded.ocr or looks_like_ocr(loaded.text)))
     passages, facts = prepare_plan(doc_name, loaded.text, meta, ocr=ocr)
     if not passages:
@@ -318,7 +287,7 @@ def index_is_stale(*, session: Session, sink: PassageSink, folder: Path) -> bool
         document = active.get(path.name)
         if document is None or path.name not in indexed:
             return True
-        if document.sha256 != content_hash(path.read_bytes(), _read_meta_file(path)):
+        if document.sha256 != content_hash(path.read_bytes(), read_meta_file(path)):
             return True
     bundled_active = {n for n, d in active.items() if d.source == "bundled"}
     return bool(bundled_active - {p.name for p in files})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,30 +151,36 @@ def meta_path(document_path: Path) -> Path:
     return document_path.with_name(f"{document_path.stem}.meta.json")
 
 
-def load_meta(document_path: Path, text: str | None = None) -> PlanMeta:
-    """Read a plan's metadata from ``<name>.meta.json`` beside it, or suggest it from the header.
-
-    Fields missing from the file are filled from the header and the result is marked ``suggested``. ``text`` is the
-    plan's text when the caller has already extracted it (for a PDF or DOCX); otherwise the file is read as text.
-    """
+def read_meta_file(document_path: Path) -> dict[str, Any]:
+    """The raw contents of ``<name>.meta.json`` beside a plan, or an empty dict when there is none."""
     path = meta_path(document_path)
     if not path.exists():
-        return suggest_meta(document_path.name, _read_text(document_path, text))
+        return {}
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ThiduaError(ErrorCode.VALIDATION, f"Không đọc được tệp thông tin kế hoạch {path.name}: {exc}") from exc
     if not isinstance(data, dict):
         raise ThiduaError(ErrorCode.VALIDATION, f"Tệp thông tin kế hoạch {path.name} phải là một đối tượng JSON.")
+    return data
+
+
+def meta_from_data(document: str, data: dict[str, Any], read_text: Callable[[], str], *, label: str = "") -> PlanMeta:
+    """A plan's metadata from given fields (a meta file or an upload form); what is missing comes from the header.
+
+    With any field missing the result is marked ``suggested``. ``read_text`` is called only when the header is needed.
+    """
+    if not data:
+        return suggest_meta(document, read_text())
     given = {key: str(data[key]).strip() for key in _META_FIELDS if isinstance(data.get(key), str | int)}
     missing = [key for key in _META_FIELDS if not given.get(key)]
-    suggestion = suggest_meta(document_path.name, _read_text(document_path, text)) if missing else None
+    suggestion = suggest_meta(document, read_text()) if missing else None
     values = {key: given.get(key) or (getattr(suggestion, key) if suggestion else "") for key in _META_FIELDS}
     aliases = data.get("aliases") or []
     if not isinstance(aliases, list):
-        raise ThiduaError(ErrorCode.VALIDATION, f"Trường aliases trong {path.name} phải là một danh sách.")
+        raise ThiduaError(ErrorCode.VALIDATION, f"Trường aliases trong {label or document} phải là một danh sách.")
     return PlanMeta(
-        document=document_path.name,
+        document=document,
         title=values["title"],
         issuer=values["issuer"],
         level=values["level"],
@@ -182,6 +189,20 @@ def load_meta(document_path: Path, text: str | None = None) -> PlanMeta:
         date=values["date"],
         aliases=tuple(str(alias) for alias in aliases),
         suggested=bool(missing),
+    )
+
+
+def load_meta(document_path: Path, text: str | None = None) -> PlanMeta:
+    """Read a plan's metadata from ``<name>.meta.json`` beside it, or suggest it from the header.
+
+    Fields missing from the file are filled from the header and the result is marked ``suggested``. ``text`` is the
+    plan's text when the caller has already extracted it (for a PDF or DOCX); otherwise the file is read as text.
+    """
+    return meta_from_data(
+        document_path.name,
+        read_meta_file(document_path),
+        lambda: _read_text(document_path, text),
+        label=meta_path(document_path).name,
     )
 
 

@@ -139,6 +139,10 @@ class PassageIndex:
         records = self._store.get(include=["metadatas"])
         return {str(md["document"]) for md in records.get("metadatas") or [] if md}
 
+    def has_document(self, document: str) -> bool:
+        """Whether any passage of ``document`` is indexed (one row read, not the whole collection)."""
+        return bool(self._store.get(where={"document": document}, limit=1, include=[]).get("ids"))
+
     def all_passages(self) -> list[StoredPassage]:
         """Every stored passage with its plan metadata, in document and reading order."""
         records = self._store.get(include=["metadatas", "documents"])
