@@ -265,7 +265,9 @@ class Dialog:
                 MENU,
             )
             return
-        turn.question = text
+        # A follow-up ("còn phường X thì sao?") is read with the previous question; the state keeps it across restarts.
+        turn.question = self._answerer.follow_up(text, _previous_question(turn.state))
+        turn.state["last_question"] = turn.question
 
     def _on_command(self, turn: _Turn, parsed: ParsedCommand) -> None:
         mode = str(turn.state.get("mode", "idle"))
@@ -1044,3 +1046,8 @@ def _size_label(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
     return f"{max(1, size // 1024)} KB"
+
+
+def _previous_question(state: dict[str, Any]) -> str | None:
+    previous = state.get("last_question")
+    return previous if isinstance(previous, str) else None

@@ -56,6 +56,10 @@ class _RuntimeAnswerer:
             return result
         return self._runtime.answerer.answer(question, locality=locality)
 
+    def follow_up(self, question: str, previous: str | None) -> str:
+        """The question to answer, read with the previous one."""
+        return self._runtime.answerer.follow_up(question, previous)
+
     def localities(self) -> list[str]:
         """The localities the plans cover."""
         return list(self._runtime.answerer.localities())

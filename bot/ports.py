@@ -32,6 +32,9 @@ class QuestionAnswerer(Protocol):
     def answer(self, question: str, *, locality: str | None = None) -> AnswerLike:
         """Answer ``question``."""
 
+    def follow_up(self, question: str, previous: str | None) -> str:
+        """The question to answer: ``question`` read with the ``previous`` one (subject, locality carried)."""
+
     def localities(self) -> list[str]:
         """The localities whose plans are in the knowledge base."""
 

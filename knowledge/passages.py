@@ -47,6 +47,11 @@ class Passage:
         """The section path joined for display."""
         return " › ".join(self.section_path)
 
+    @property
+    def anchor(self) -> str:
+        """This passage's fragment on the plan page: citations link to ``/plans/{document}#{anchor}``."""
+        return f"p{self.order}"
+
 
 @dataclass(frozen=True)
 class Fact:

@@ -170,6 +170,10 @@ class Answerer:
                 self._detail_cache.popitem(last=False)
         return details
 
+    def follow_up(self, question: str, previous: str | None) -> str:
+        """The question to answer, given the previous one (carrying over is added with the follow-up reader)."""
+        return question
+
     def localities(self) -> list[str]:
         """Known localities and issuers, for the /diaban choice."""
         return self._resolver.localities()

@@ -80,6 +80,10 @@ class FakeAnswerer(QuestionAnswerer):
         text = f"Hạn gửi sáng kiến là ngày 15/12 hằng năm.\n{FAKE_CITATION}"
         return FakeAnswer(question, text, True, ["99/KH-UBND"])
 
+    def follow_up(self, question: str, previous: str | None) -> str:
+        """Carry nothing over: the fake reads every question on its own."""
+        return question
+
     def localities(self) -> list[str]:
         """The fixed localities."""
         return list(self._localities)
