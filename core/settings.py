@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(20, ge=1, description="Largest plan file an admin may upload.")
     host: str = Field("127.0.0.1", description="Address `thidua serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `thidua serve` listens on.")
+    public_url: str = Field(
+        "",
+        description="Public address of this app (e.g. `https://thidua.example.vn`); answers link to plan pages there.",
+    )
     log_level: str = Field("INFO", description="Logging level.")
 
     @field_validator("trusted_proxies")

@@ -12,18 +12,24 @@ from itertools import pairwise
 
 import numpy as np
 
+from knowledge.card import PlanCard, build_cards
 from knowledge.passages import Fact, Passage, PlanMeta
 from retrieval.compose import (
     Unit,
     block,
+    citation,
     decline,
     decline_elsewhere,
     has_date,
     has_number,
+    lead_text,
     plan_identity,
     select_quote,
     unit_score,
 )
+from retrieval.decline import DeclineModel, decline_features
+from retrieval.document_answers import Aspect, card_answer, document_aspect
+from retrieval.follow_up import DETAIL_MARK, Places, read_follow_up
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.generator import AnswerGenerator
 from retrieval.grouping import same_wording, shared_block
@@ -54,6 +60,7 @@ CLEAR_SUPPORT = 0.45  # … the evidence must cover at least this share of its c
 
 # A question about the plan itself ("kế hoạch của X số mấy, ban hành ngày nào") is answered from its metadata.
 _IDENTITY_WORDS = frozenset({"ban", "hanh", "ky", "so", "ngay", "thang", "nam", "ten", "goi", "hieu"})
+_CITING_DOCUMENT = re.compile(r" (nghi quyet|quyet dinh|chi thi|thong tu|cong van|chuong trinh)\b")
 _CITING = re.compile(
     r" (thuc hien|can cu|nhac|dan chieu|theo|nghi quyet|quyet dinh|chuong trinh|chi thi|thong tu|cong van|cua tinh) "
 )
@@ -118,8 +125,9 @@ class _Candidate:
 class Answerer:
     """Answers questions from the indexed plans; ``load`` (re)builds the in-memory lexical side."""
 
-    def __init__(self, index: PassageIndex, generator: AnswerGenerator | None = None) -> None:
+    def __init__(self, index: PassageIndex, generator: AnswerGenerator | None = None, *, link_base: str = "") -> None:
         self._index = index
+        self._link_base = link_base  # citations link to {link_base}/plans/{document}#{passage}
         self._generator = generator
         self._entries: list[_Entry] = []
         self._row_of: dict[str, int] = {}
@@ -127,6 +135,8 @@ class Answerer:
         self._lexical = LexicalIndex([])
         self._resolver = LocalityResolver([])
         self._metas: dict[str, PlanMeta] = {}
+        self._cards: dict[str, PlanCard] = {}
+        self._decline_model = DeclineModel.shipped()
         self._detail_cache: OrderedDict[int, PassageView] = OrderedDict()
         self._cache_lock = threading.Lock()  # answers may come from several threads of one server
 
@@ -152,6 +162,10 @@ class Answerer:
         self._lexical = lexical
         self._resolver = LocalityResolver(metas.values())
         self._metas = metas
+        by_doc: dict[str, list[Passage]] = {}
+        for s in passages:
+            by_doc.setdefault(s.passage.document, []).append(s.passage)
+        self._cards = build_cards(by_doc, metas)
         with self._cache_lock:
             self._detail_cache.clear()
         warm_up()
@@ -171,8 +185,8 @@ class Answerer:
         return details
 
     def follow_up(self, question: str, previous: str | None) -> str:
-        """The question to answer, given the previous one (carrying over is added with the follow-up reader)."""
-        return question
+        """The whole question a follow-up stands for, given the previous one (subject or locality carried over)."""
+        return read_follow_up(question, previous, Places(self._resolver.named))
 
     def localities(self) -> list[str]:
         """Known localities and issuers, for the /diaban choice."""
@@ -182,10 +196,15 @@ class Answerer:
 
     def answer(self, question: str, *, locality: str | None = None) -> Answer:
         """Answer ``question``; ``locality`` (a remembered /diaban choice) scopes it unless the question names one."""
+        detailed = question.endswith(DETAIL_MARK)  # "cụ thể hơn": the previous question, quoted in full
+        question = question.removesuffix(DETAIL_MARK)
         query, docs, terms = self._understand(question, locality)
         elsewhere = None if docs else self._resolver.unknown_locality(query.text)
         if elsewhere is not None and not self._mentioned(elsewhere):
             return Answer(question, decline_elsewhere(elsewhere), False, [], [])
+        aspect = document_aspect(query.folded)
+        if aspect is not None and self._about_the_plan(query, terms, aspect, docs):
+            return self._card_answer(question, query, aspect, docs)
         if len(docs) == 1 and (query.wants_number or query.wants_date) and self._asks_identity(query, terms, docs[0]):
             identity = self._identity(question, docs[0])  # "kế hoạch của X số mấy, ngày nào?"
             if identity is not None:
@@ -200,17 +219,69 @@ class Answerer:
             return self._declined(question, docs)
         entry = self._entries[best.row]
         meta = entry.stored.meta
-        text = block(meta, entry.stored.passage, self._quote(entry, query, terms))
+        text = self._block(entry, query, terms, whole=True if detailed else None)
         ordered = [best]
         for runner_up in self._runners_up(candidates, query, terms):
             other = self._entries[runner_up.row]
-            quote = self._quote(other, query, terms)
-            text += "\n\nNgoài ra:\n" + block(other.stored.meta, other.stored.passage, quote)
+            text += "\n\nNgoài ra:\n" + self._block(other, query, terms)
             ordered.append(runner_up)
         ordered += [c for c in candidates if c not in ordered]
         sources = [self._source(c) for c in ordered[:MAX_SOURCES]]
         text = self._generated(question, [self._entries[c.row] for c in ordered[:3]], text)
         return Answer(question, text, True, sources, [meta.locality])
+
+    def _card_answer(self, question: str, query: ParsedQuery, aspect: Aspect, docs: list[str]) -> Answer:
+        """A question about the plan as a document: one line per plan asked about, from its document card."""
+        cards = (
+            [self._cards[d] for d in docs if d in self._cards]
+            or self._cards_numbered(query)
+            or [self._cards[d] for d in sorted(self._cards)]
+        )
+        lines: list[str] = []
+        sources: list[Source] = []
+        silent: list[PlanMeta] = []
+        for card in cards:
+            found = card_answer(card, aspect)
+            if found is None:
+                silent.append(card.meta)
+                continue
+            line, passage = found
+            lines.append(line if passage is None else f"{line}\n{citation(card.meta, passage)}")
+            if passage is not None:
+                sources.append(self._source_of(passage))
+        if not lines:
+            return self._declined(question, [m.document for m in silent])
+        if silent:
+            names = ", ".join(meta.citation for meta in silent)
+            lines.append(f"{names}: văn bản em có không ghi rõ (hoặc bản quét không đọc được) nội dung này.")
+        return Answer(question, "\n\n".join(lines), True, sources[:MAX_SOURCES], [c.meta.locality for c in cards])
+
+    def _about_the_plan(self, query: ParsedQuery, terms: QuestionTerms, aspect: Aspect, docs: list[str]) -> bool:
+        """Whether a question asks about the plan itself, not about a document it cites ("Nghị quyết 57 … ngày nào")."""
+        if aspect is Aspect.IDENTITY:
+            return len(docs) == 1 and self._asks_identity(query, terms, docs[0])
+        cites = _CITING_DOCUMENT.search(f" {query.folded} ")
+        return aspect is Aspect.IMPLEMENTED_BY or cites is None
+
+    def _cards_numbered(self, query: ParsedQuery) -> list[PlanCard]:
+        """The plans a question names by number ("kế hoạch 190")."""
+        return [
+            card
+            for card in self._cards.values()
+            if any(card.meta.number.split("/")[0].lstrip("0") == n.lstrip("0") for n in query.numbers)
+        ]
+
+    def _source_of(self, passage: Passage) -> Source:
+        row = self._row_of[passage.id]
+        return self._source(_Candidate(row, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0))
+
+    def ranked_evidence(self, question: str) -> list[tuple[dict[str, float], Passage]]:
+        """The ranked candidate passages with the decline model's features (for building that model)."""
+        query, docs, terms = self._understand(question, None)
+        return [
+            (decline_features(c, query, terms), self._entries[c.row].stored.passage)
+            for c in self._search(query, terms, docs or None)
+        ]
 
     def _mentioned(self, place: str) -> bool:
         """Whether some passage names ``place`` (a plan may lack locality metadata but still be about it)."""
@@ -382,10 +453,7 @@ class Answerer:
             return False  # nor may it name a system or brand ("VNeID") the passage never mentions
         if not terms.content:
             return bool(terms.topic)  # a question of only question words ("là gì?") has nothing to answer
-        if candidate.support < MIN_SUPPORT:
-            return False
-        # the question's own terms mostly absent: the passage only shares loose words with it
-        return not (candidate.compounds < MIN_COMPOUNDS and candidate.support < CLEAR_SUPPORT)
+        return self._decline_model.answers(decline_features(candidate, query, terms))
 
     def _plans_differ(self, candidates: list[_Candidate]) -> bool:
         """Tell whether several plans answer about equally well, so each plan's answer should be given."""
@@ -440,6 +508,29 @@ class Answerer:
         localities = [self._entries[c.row].stored.meta.locality for c in chosen]
         text = self._generated(question, [self._entries[c.row] for c in chosen], text)
         return Answer(question, text, True, sources, localities)
+
+    def _block(self, entry: _Entry, query: ParsedQuery, terms: QuestionTerms, *, whole: bool | None = None) -> str:
+        """One plan's answer: its answering line first, the rest of the supporting quote, the citation."""
+        lead, quote = self._lead_and_quote(entry, query, terms, whole=whole)
+        return block(entry.stored.meta, entry.stored.passage, quote, lead=lead, link_base=self._link_base)
+
+    def _lead_and_quote(
+        self, entry: _Entry, query: ParsedQuery, terms: QuestionTerms, *, whole: bool | None = None
+    ) -> tuple[str, str]:
+        """The line that answers (the best unit, cut to its best clauses) and what else supports it."""
+        units = self._details(self._row_of[entry.stored.passage.id]).units
+        if not units:
+            return "", entry.stored.passage.text
+        best = max(units, key=lambda u: self._unit_score(u, query, terms))
+        lead = lead_text(best, lambda u: self._unit_score(u, query, terms))
+        quote = self._quote(entry, query, terms, whole=whole)
+        lines = quote.split("\n")
+        if "…" not in lead and lines.count(best.text) == 1:
+            lines.remove(best.text)  # said in full as the answer line already
+        if entry.carried:  # the heading left at the end of the previous passage titles the answer
+            lines = [line for line in lines if line != entry.carried]
+            lead = f"{entry.carried.rstrip(' :')}: {lead}"
+        return lead, "\n".join(lines).strip()
 
     def _quote(
         self,

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from urllib.parse import quote as quote_url
 
 from core.vietnamese import fold, squash_spaces
 from knowledge.passages import Passage, PlanMeta
@@ -19,7 +20,9 @@ _NUMBER = re.compile(r"\d")
 _LEADING_NUMBERING = re.compile(r"^\s*(?:(?:\d{1,2}|[ivx]{1,4})[.)]?\s+)+")
 _NUMBERING = re.compile(r"^(?:\d{1,2}\.){1,3}\d{0,2}$|^[IVX]{1,4}\.$|^I\d\.$|^[a-zđ][.)]$")
 _MARKER_ONLY = re.compile(r"^(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)]|[IVX]{1,4}\.|\|\.?)$")
-SHORT_PASSAGE = 700  # a passage up to this long is quoted whole
+SHORT_PASSAGE = 400  # a passage up to this long is quoted whole
+LEAD_CHARS = 200  # the answer line: the unit that answers, cut to its best clauses past this
+_LEADING_MARKER = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)])\s+")
 MAX_QUOTE = 1600
 
 DEFAULT_OFFICE = (
@@ -138,25 +141,68 @@ def _join(parts: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def citation(meta: PlanMeta, passage: Passage) -> str:
-    """The citation line: plan number, issuer and section path."""
+def citation(meta: PlanMeta, passage: Passage, link_base: str | None = None) -> str:
+    """The citation line: plan number, issuer and section path; with ``link_base``, where to read the section."""
     where = f", mục {passage.section}" if passage.section_path else ""
-    return f"(Nguồn: {meta.citation}{where})"
+    scanned = "; văn bản số hóa từ bản quét" if is_scanned(passage) else ""
+    link = "" if link_base is None else f"\nĐọc mục này: {plan_link(link_base, passage)}"
+    return f"(Nguồn: {meta.citation}{where}{scanned}){link}"
 
 
-def block(meta: PlanMeta, passage: Passage, quote: str) -> str:
-    """One plan's answer: who says it, the quoted text, and the citation."""
-    return f"Theo {meta.citation}:\n{quote}\n{citation(meta, passage)}"
+def plan_link(link_base: str, passage: Passage) -> str:
+    """The address of the passage on the plan page served by the app."""
+    return f"{link_base.rstrip('/')}/plans/{quote_url(passage.document)}#{passage.anchor}"
+
+
+def is_scanned(passage: Passage) -> bool:
+    """Whether the passage was machine-read from a scan (its shown text is an OCR repair of the source)."""
+    return passage.original != passage.text
+
+
+def place_label(meta: PlanMeta) -> str:
+    """The plan's place as a line opens with it: "Phường Hoàng Mai", "Sở Y tế Hà Nội"."""
+    name = meta.locality or meta.issuer
+    return name[:1].upper() + name[1:]
+
+
+def block(meta: PlanMeta, passage: Passage, quote: str, *, lead: str = "", link_base: str | None = None) -> str:
+    """One plan's answer: the answer first (a line from the plan), then the supporting quote, then the citation."""
+    first = f"{place_label(meta)}: {lead}" if lead else f"Theo {meta.citation}:"
+    body = f"\n“{quote}”" if quote and lead else (f"\n{quote}" if quote else "")
+    return f"{first}{body}\n{citation(meta, passage, link_base)}"
+
+
+def lead_text(unit: Unit, score: Callable[[Unit], float]) -> str:
+    """The unit that answers, cut to its best clauses when it is long, so the answer reads in a line or two."""
+    text = _LEADING_MARKER.sub("", unit.text).strip()
+    if len(text) <= LEAD_CHARS:
+        return text
+    clauses = [c for c in re.split(r"(?<=[,;:])\s+", text) if c]
+    best_window, best_score = text[:LEAD_CHARS], -1.0
+    for start in range(len(clauses)):
+        window = ""
+        for end in range(start, len(clauses)):
+            candidate = f"{window} {clauses[end]}".strip()
+            if len(candidate) > LEAD_CHARS and window:
+                break
+            window = candidate
+            value = score(_unit(window)) - 0.001 * len(window)
+            if value > best_score:
+                best_window, best_score = window, value
+    head = "… " if not text.startswith(best_window) else ""
+    tail = " …" if not text.endswith(best_window) else ""
+    return f"{head}{best_window.rstrip(',;: ')}{tail}"
 
 
 def plan_identity(meta: PlanMeta, opening: Passage) -> str:
     """What a plan is: its number, date, issuer and title (from its metadata), cited to its opening passage."""
-    date = _display_date(meta.date)
+    date = display_date(meta.date)
     when = f", ban hành {date}" if date else ""
     return f"{meta.citation}{when}.\nTên kế hoạch: {meta.title}\n{citation(meta, opening)}"
 
 
-def _display_date(iso: str) -> str:
+def display_date(iso: str) -> str:
+    """An ISO date or year as Vietnamese text: "ngày 18/7/2025", "tháng 7/2025", "năm 2025"."""
     parts = iso.split("-")
     if len(parts) == 3 and all(p.isdigit() for p in parts):
         return f"ngày {int(parts[2])}/{int(parts[1])}/{parts[0]}"

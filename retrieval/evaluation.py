@@ -12,6 +12,7 @@ from typing import Any
 from core.vietnamese import fold
 from retrieval.answering import Answer
 
+EARLY_CHARS = 200  # the asked facts should be read before this many characters
 HIT_OVERLAP = 0.5  # share of the gold passage's character trigrams a source must contain to count as it
 
 
@@ -55,6 +56,8 @@ class ItemResult:
     hit: bool | None  # None for out-of-scope items
     found: bool
     elapsed_ms: float
+    facts_early: bool | None = None  # right answers: every asked fact within the first EARLY_CHARS characters
+    length: int | None = None  # answers that are neither cross-plan nor a list: their length
 
 
 @dataclass
@@ -100,6 +103,13 @@ def judge(item: dict[str, Any], answer: Answer, elapsed_ms: float = 0.0) -> Item
     else:
         correct = answer.found and facts_present(answer.text, item.get("answer_facts") or [])
         hit = source_hit(item, answer)
+    early = (
+        facts_present(answer.text[:EARLY_CHARS], item.get("answer_facts") or [])
+        if correct and hit is not None
+        else None
+    )
+    listed = sum(1 for line in answer.text.splitlines() if line.lstrip().startswith(("-", "+", "•"))) >= 3
+    plain = correct and not out_of_scope and item.get("category") != "cross_doc" and not listed
     return ItemResult(
         id=str(item.get("id", "")),
         variant=str(item.get("variant", "")),
@@ -108,6 +118,8 @@ def judge(item: dict[str, Any], answer: Answer, elapsed_ms: float = 0.0) -> Item
         hit=hit,
         found=answer.found,
         elapsed_ms=elapsed_ms,
+        facts_early=early,
+        length=len(answer.text) if plain else None,
     )
 
 
@@ -132,6 +144,14 @@ def format_eval(report: EvalReport) -> str:
     lines.append(f"Nguồn đúng trong 3 nguồn đầu (hit@3): {report.hit_at_3:.1%}")
     declined, total = report.out_of_scope
     lines.append(f"Câu ngoài phạm vi được từ chối: {declined}/{total}")
+    answerable = [i for i in report.items if i.category != "out_of_scope"]
+    false_declines = sum(1 for i in answerable if not i.found)
+    lines.append(f"Câu có trả lời nhưng bị từ chối: {false_declines}/{len(answerable)}")
+    early = [i.facts_early for i in report.items if i.facts_early is not None]
+    lines.append(f"Câu đúng có đủ ý trong {EARLY_CHARS} ký tự đầu: {_share(early):.1%} ({sum(early)}/{len(early)})")
+    lengths = sorted(i.length for i in report.items if i.length is not None)
+    if lengths:
+        lines.append(f"Độ dài trung vị (trừ câu liên kế hoạch và danh sách): {lengths[len(lengths) // 2]} ký tự")
     wrong = [i.id for i in report.items if not i.correct]
     if wrong:
         lines.append("Sai: " + ", ".join(wrong))

@@ -176,7 +176,7 @@ def is_function_word(word: str, *, accented_text: bool = True) -> bool:
 
 _DATE_Q = re.compile(
     r"\b(ngay nao|ngay may|han chot|han cuoi|thoi han|han nop|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao"
-    r"|truoc ngay|vao ngay|nam nao|thang nao|dip nao|bao lau|thoi gian)\b"
+    r"|truoc ngay|vao ngay|nam nao|thang nao|dip nao|bao lau|thoi gian|ngay bao nhieu|nam bao nhieu|nam may)\b"
 )
 _NUMBER_Q = re.compile(
     r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia|gia bao nhieu"
@@ -237,6 +237,9 @@ KIND_HINTS: dict[str, str] = {
     "bao lau": "thoi gian giai doan",
     "bao nhieu phan tram": "phan tram",
     "keo dai": "tu nam den nam",
+    "ngay nao": "truoc ngay",
+    "ngay may": "truoc ngay",
+    "ngay bao nhieu": "truoc ngay",
 }
 
 
@@ -405,14 +408,19 @@ def parse_query(question: str) -> ParsedQuery:
     wordings = [words for phrase, words in EXPANSIONS.items() if f" {phrase} " in spaced]
     # "có bao nhiêu hình thức?" is answered by the list itself, which need not state its length
     counting = bool(_COUNT_Q.search(spaced))
+    wants_date = bool(_DATE_Q.search(spaced))
+    # words that only say what kind of answer is wanted ("hạn nộp", "thời hạn") are not its subject
+    kind_words = {w for phrase in KIND_HINTS if f" {phrase} " in spaced for w in phrase.split()}
+    if wants_date:
+        kind_words |= {"han"}
     return ParsedQuery(
         raw=question,
         text=text,
         folded=folded,
         tokens=tuple(tokens),
-        content=content_tokens(text),
+        content=tuple(t for t in content_tokens(text) if t not in kind_words),
         topic=topic_tokens(text),
-        wants_date=bool(_DATE_Q.search(spaced)),
+        wants_date=wants_date,
         wants_number=bool(_NUMBER_Q.search(spaced)) and not counting,
         wants_list=bool(_LIST_Q.search(spaced)) or counting,
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),

@@ -121,23 +121,65 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
         runtime.close()
 
 
+BANK_DIR = Path(__file__).resolve().parent.parent / "tests" / "retrieval" / "bank"
+DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+
+
+def _default_eval_files() -> list[Path]:
+    files = [BANK_DIR / "tuning.jsonl", BANK_DIR / "heldout.jsonl", DEV_SET]
+    return [f for f in files if f.exists()]
+
+
+def _items(path: Path) -> list[dict[str, Any]] | None:
+    items = []
+    for number, item, problem in _read_jsonl(str(path)):
+        if item is None:
+            print(f"{path}: line {number}: {problem}", file=sys.stderr)
+            return None
+        items.append(item)
+    return items
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    """Judge the answers to a question file and print the figures."""
+    """Judge the answers to question files (default: the bank's tuning and held-out parts, and the dev set)."""
     from retrieval.evaluation import format_eval, run_eval
 
-    items = []
-    for number, item, problem in _read_jsonl(str(args.file)):
-        if item is None:
-            print(f"line {number}: {problem}", file=sys.stderr)
-            return 2
-        items.append(item)
+    files = list(args.files) or _default_eval_files()
+    sets = [(f, _items(f)) for f in files]
+    if any(items is None for _, items in sets):
+        return 2
     runtime = _runtime(settings)
     try:
-        report = run_eval(items, lambda q: runtime.answer(q))
-        print(format_eval(report))
+        for path, items in sets:
+            if len(sets) > 1:
+                print(f"== {path.name} ({len(items or [])} câu)")
+            print(format_eval(run_eval(items or [], lambda q: runtime.answer(q))))
         return 0
     finally:
         runtime.close()
+
+
+def cmd_train_decline(settings: Settings, args: argparse.Namespace) -> int:
+    """Fit the decline model on the tuning questions and write it beside the answerer."""
+    from retrieval.decline import MODEL_FILE
+    from retrieval.train_decline import fit, labelled_evidence
+
+    files = list(args.files) or [BANK_DIR / "tuning.jsonl", *sorted(BANK_DIR.parent.glob("heldout[0-9]*.jsonl"))]
+    items: list[dict[str, Any]] = []
+    for path in files:
+        loaded = _items(path)
+        if loaded is None:
+            return 2
+        items += loaded
+    runtime = _runtime(settings)
+    try:
+        x, y = labelled_evidence(runtime.answerer, items)
+    finally:
+        runtime.close()
+    model = fit(x, y)
+    MODEL_FILE.write_text(model.to_json() + "\n", "utf-8")
+    print(f"{len(y)} examples ({int(y.sum())} answering), threshold {model.threshold}; written {MODEL_FILE}")
+    return 0
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
@@ -237,8 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="judge answers to a question file and print accuracy figures")
-    p.add_argument("file", type=Path, help="JSON lines as in shared/eval/dev.jsonl")
+    p.add_argument("files", type=Path, nargs="*", help="JSON lines as in shared/eval/dev.jsonl (default: the bank)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train-decline", help="build the decline model from the tuning questions")
+    p.add_argument("files", type=Path, nargs="*", help="question files (default: the bank's tuning part)")
+    p.set_defaults(func=cmd_train_decline)
 
     p = sub.add_parser("bench", help="print latency, throughput, index build time and peak memory")
     p.add_argument("--plans", type=int, default=200, help="size of the generated corpus (default 200)")

@@ -158,7 +158,9 @@ def build_runtime(
     factory = sessions if sessions is not None else make_session_factory(engine)
     embeddings = make_embeddings(settings, embedder)
     index = PassageIndex(chroma_client if chroma_client is not None else make_chroma_client(settings), embeddings)
-    answerer = Answerer(index, generator if generator is not None else make_generator(settings))
+    answerer = Answerer(
+        index, generator if generator is not None else make_generator(settings), link_base=settings.public_url
+    )
     runtime = Runtime(settings, engine, factory, embeddings, index, answerer)
     if load:
         runtime.reload_knowledge()

@@ -1,0 +1,177 @@
+"""Questions about a plan as a document — who signed it, its number and date, what it implements, whom it is sent to —
+answered from the plan's document card (``knowledge.card``), one line per plan, citing the passage that shows it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from enum import Enum
+
+from knowledge.card import PlanCard
+from knowledge.passages import Passage
+from retrieval.compose import display_date
+
+
+class Aspect(Enum):
+    """Which part of the document card a question asks for."""
+
+    SIGNER = "signer"
+    IDENTITY = "identity"  # number, date of issue, issuing body
+    BASES = "bases"  # the documents it is based on
+    IMPLEMENTS = "implements"  # the higher plan it carries out
+    IMPLEMENTED_BY = "implemented_by"  # the plans held that carry it out
+    RECIPIENTS = "recipients"
+    MOVEMENT = "movement"  # the full name of the movement it launches
+
+
+# Read on the folded question (shorthand expanded); the first that matches wins, most specific first.
+_PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
+    (aspect, re.compile("|".join(alternatives)))
+    for aspect, alternatives in (
+        (
+            Aspect.SIGNER,
+            (
+                r"\b(ai|nguoi nao|nguoi|ong nao|ba nao|lanh dao nao) (da )?(ky|ky ban hanh)\b",
+                r"\bnguoi ky\b",
+                r"\bky ten\b",
+                r"\bky boi\b",
+                r"\bdo ai ky\b",
+                r"\bky ten\b",
+            ),
+        ),
+        (
+            Aspect.IMPLEMENTED_BY,
+            (
+                r"\b(ke hoach|van ban|don vi|dia phuong|noi) nao (da )?(trien khai|thuc hien|cu the hoa)\b"
+                r".*\b(ke hoach|so) ?\d",
+                r"\bduoc (cac |nhung )?(ke hoach|don vi|dia phuong) nao (trien khai|thuc hien)",
+            ),
+        ),
+        (
+            Aspect.RECIPIENTS,
+            (
+                r"\bnoi nhan\b",
+                r"\bgui (den |toi |cho )?(nhung |cac )?(ai|co quan nao|don vi nao|noi nao)\b",
+                r"\bduoc gui (den|toi|cho)\b",
+            ),
+        ),
+        (
+            Aspect.IMPLEMENTS,
+            (
+                r"\b(thuc hien|trien khai|cu the hoa) (ke hoach|van ban|chi dao) (nao|cua cap nao|cua ai|cap tren)\b",
+                r"\bke hoach cap tren\b",
+                r"\btheo ke hoach nao\b",
+                r"\b(thuc hien|trien khai) theo (van ban|ke hoach) nao\b",
+            ),
+        ),
+        (
+            Aspect.BASES,
+            (
+                r"\bcan cu (vao )?(van ban|nhung van ban|cac van ban|nghi quyet|phap ly|nao|gi)\b",
+                r"\bco so phap ly\b",
+                r"\bdua tren (van ban|nghi quyet|nhung van ban) nao\b",
+                r"\bcan cu phap ly\b",
+            ),
+        ),
+        (
+            Aspect.MOVEMENT,
+            (
+                r"\bten (day du |chinh xac )?(cua )?(phong trao|ke hoach)\b",
+                r"\bphong trao (thi dua )?(ten|co ten) (la )?gi\b",
+                r"\bphat dong phong trao (nao|gi)\b",
+                r"\bten goi\b",
+            ),
+        ),
+        (
+            Aspect.IDENTITY,
+            (
+                r"\b(ke hoach|van ban)( cua [a-z ]+)? (so hieu|so may|so bao nhieu|ky hieu)\b",
+                r"\bso hieu\b",
+                r"\bso may\b",
+                r"\bban hanh (ngay|khi|luc|vao ngay|thang) (nao|may|bao gio)",
+                r"\bngay ban hanh\b",
+                r"\b(co quan|don vi|ai) ban hanh\b",
+                r"\bban hanh boi\b",
+                r"\bngay (ky|nao ky)\b",
+            ),
+        ),
+    )
+)
+
+
+def document_aspect(folded_question: str) -> Aspect | None:
+    """The card part a question asks for, or None for a question about the plan's content."""
+    text = f" {folded_question} "
+    for aspect, pattern in _PATTERNS:
+        if pattern.search(text):
+            return aspect
+    return None
+
+
+def card_answer(card: PlanCard, aspect: Aspect) -> tuple[str, Passage | None] | None:
+    """One line answering ``aspect`` for this plan, and the passage that shows it; None when the card lacks it."""
+    compose = _COMPOSERS[aspect]
+    line = compose(card)
+    if not line:
+        return None
+    shown_by = card.closing if aspect in (Aspect.SIGNER, Aspect.RECIPIENTS) else card.opening
+    return line, shown_by
+
+
+def _signer(card: PlanCard) -> str:
+    if not card.signer:
+        return ""
+    title = f" ({card.signer_title})" if card.signer_title else ""
+    scanned = card.closing is not None and card.closing.original != card.closing.text
+    read = " (tên đọc từ bản quét)" if scanned else ""
+    return f"{card.meta.citation} do {card.signer}{title} ký{read}."
+
+
+def _identity(card: PlanCard) -> str:
+    date = display_date(card.meta.date)
+    when = f", ban hành {date}" if date else ""
+    return f"{card.meta.citation}: số {card.meta.number}{when}, cơ quan ban hành: {card.meta.issuer}."
+
+
+def _bases(card: PlanCard) -> str:
+    if not card.bases:
+        return ""
+    items = "\n".join(f"- {r.label};" for r in card.bases)
+    return f"{card.meta.citation} được ban hành căn cứ/thực hiện {len(card.bases)} văn bản:\n{items}"
+
+
+def _implements(card: PlanCard) -> str:
+    if not card.implements:
+        return ""
+    return f"{card.meta.citation} thực hiện {'; '.join(r.label for r in card.implements)}."
+
+
+def _implemented_by(card: PlanCard) -> str:
+    if not card.implemented_by:
+        return ""
+    children = "; ".join(m.citation for m in card.implemented_by)
+    return f"{card.meta.citation} được cụ thể hóa bằng: {children}."
+
+
+def _recipients(card: PlanCard) -> str:
+    if not card.recipients:
+        return ""
+    items = "\n".join(f"- {r};" for r in card.recipients)
+    return f"{card.meta.citation} gửi đến (nơi nhận):\n{items}"
+
+
+def _movement(card: PlanCard) -> str:
+    if not card.movement:
+        return ""
+    return f"{card.meta.citation} triển khai Phong trào thi đua “{card.movement}”."
+
+
+_COMPOSERS: dict[Aspect, Callable[[PlanCard], str]] = {
+    Aspect.SIGNER: _signer,
+    Aspect.IDENTITY: _identity,
+    Aspect.BASES: _bases,
+    Aspect.IMPLEMENTS: _implements,
+    Aspect.IMPLEMENTED_BY: _implemented_by,
+    Aspect.RECIPIENTS: _recipients,
+    Aspect.MOVEMENT: _movement,
+}
