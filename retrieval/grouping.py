@@ -1,4 +1,4 @@
-"""One block per plan, except where plans say the same thing: then one quote and every plan's citation."""
+"""Plans that say the same thing (lower plans often copy the city's wording) are answered in one line."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import re
 from collections.abc import Sequence
 
 from knowledge.passages import Passage, PlanMeta
-from retrieval.compose import block, citation
 from retrieval.lexical import syllables
-from retrieval.passage_view import trigrams, typed_share
+from retrieval.passage_view import trigrams
 
 SAME_WORDING = 0.75  # trigram overlap above which two plans' quotes are taken as the same wording
 Quoted = tuple[PlanMeta, Passage, str]  # a plan, the passage quoted and the quote
@@ -37,15 +36,3 @@ def same_wording(quoted: Sequence[Quoted]) -> list[list[Quoted]]:
         else:
             groups.append([(meta, passage, quote)])
     return groups
-
-
-def shared_block(group: list[Quoted]) -> str:
-    """One plan's block, or one block for plans with the same wording quoted from the cleanest text."""
-    if len(group) == 1:
-        meta, passage, quote = group[0]
-        return block(meta, passage, quote)
-    # a plan typed as text reads better than an OCR repair of the same words
-    cleanest = max(group, key=lambda g: typed_share(g[1]))
-    names = "; ".join(meta.citation for meta, _, _ in group)
-    cites = "\n".join(citation(meta, passage) for meta, passage, _ in group)
-    return f"Theo {names} (các kế hoạch này có nội dung tương tự):\n{cleanest[2]}\n{cites}"

@@ -14,7 +14,7 @@ from knowledge.card import build_cards
 from knowledge.passages import Passage
 from retrieval.answering import Answerer
 from retrieval.decline import DeclineModel
-from retrieval.document_answers import Aspect, document_aspect
+from retrieval.kinds.document import Aspect, document_aspect
 from retrieval.embeddings import make_embeddings
 from retrieval.follow_up import DETAIL_MARK
 from retrieval.vectorstore import PassageIndex, make_chroma_client

@@ -8,8 +8,11 @@ from collections.abc import Callable
 from enum import Enum
 
 from knowledge.card import PlanCard
-from knowledge.passages import Passage
-from retrieval.compose import display_date
+from knowledge.passages import Passage, PlanMeta
+from retrieval.answers import Answer, Source
+from retrieval.compose import citation, display_date
+from retrieval.kinds.context import MAX_SOURCES, Context
+from retrieval.kinds.identity import asks_identity
 
 
 class Aspect(Enum):
@@ -106,6 +109,57 @@ def document_aspect(folded_question: str) -> Aspect | None:
         if pattern.search(text):
             return aspect
     return None
+
+
+_CITING_DOCUMENT = re.compile(r" (nghi quyet|quyet dinh|chi thi|thong tu|cong van|chuong trinh)\b")
+
+
+def applies(ctx: Context) -> bool:
+    """A question about the plan itself, not about a document it cites ("Nghị quyết 57 … ngày nào")."""
+    aspect = document_aspect(ctx.question.query.folded)
+    if aspect is None:
+        return False
+    if aspect is Aspect.IDENTITY:
+        return asks_identity(ctx)
+    return aspect is Aspect.IMPLEMENTED_BY or _CITING_DOCUMENT.search(f" {ctx.question.query.folded} ") is None
+
+
+def compose(ctx: Context) -> Answer:
+    """One line per plan asked about (every plan when none is named), from its document card."""
+    aspect = document_aspect(ctx.question.query.folded)
+    assert aspect is not None
+    cards = _cards_asked(ctx)
+    lines: list[str] = []
+    sources: list[Source] = []
+    silent: list[PlanMeta] = []
+    for card in cards:
+        found = card_answer(card, aspect)
+        if found is None:
+            silent.append(card.meta)
+            continue
+        line, passage = found
+        lines.append(line if passage is None else f"{line}\n{citation(card.meta, passage, ctx.link_base)}")
+        if passage is not None:
+            sources.append(ctx.source_of(passage))
+    if not lines:
+        return ctx.declined([m.document for m in silent])
+    if silent:
+        names = ", ".join(meta.citation for meta in silent)
+        lines.append(f"{names}: văn bản em có không ghi rõ (hoặc bản quét không đọc được) nội dung này.")
+    localities = [c.meta.locality for c in cards]
+    return Answer(ctx.question.raw, "\n\n".join(lines), True, sources[:MAX_SOURCES], localities)
+
+
+def _cards_asked(ctx: Context) -> list[PlanCard]:
+    """The plans named (by place, else by number: "kế hoạch 190"), else every plan."""
+    cards = ctx.library.cards
+    named = [cards[d] for d in ctx.question.docs if d in cards]
+    numbered = [
+        card
+        for card in cards.values()
+        if any(card.meta.number.split("/")[0].lstrip("0") == n.lstrip("0") for n in ctx.question.query.numbers)
+    ]
+    return named or numbered or [cards[d] for d in sorted(cards)]
 
 
 def card_answer(card: PlanCard, aspect: Aspect) -> tuple[str, Passage | None] | None:

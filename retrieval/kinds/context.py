@@ -1,0 +1,105 @@
+"""What every answer kind works with: the question, the loaded knowledge, the ranking and the composing steps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from knowledge.passages import Passage
+from retrieval.answers import Answer, Source
+from retrieval.compose import block, decline, lead_text, select_quote
+from retrieval.generator import AnswerGenerator
+from retrieval.library import Entry, Library
+from retrieval.ranking import Candidate, Question, Ranker
+
+logger = logging.getLogger(__name__)
+
+MAX_SOURCES = 5
+
+
+@dataclass
+class Context:
+    """One question being answered."""
+
+    question: Question
+    library: Library
+    ranker: Ranker
+    link_base: str = ""  # citations link to {link_base}/plans/{document}#{passage}
+    generator: AnswerGenerator | None = None
+    _sources: list[Source] = field(default_factory=list)
+
+    @cached_property
+    def candidates(self) -> list[Candidate]:
+        """The ranked evidence (searched once, when a kind first asks for it)."""
+        return self.ranker.search(self.question)
+
+    def entry(self, candidate: Candidate) -> Entry:
+        """The passage a candidate stands for."""
+        return self.library.entries[candidate.row]
+
+    def answers(self, candidate: Candidate) -> bool:
+        """Whether this evidence answers the question."""
+        return self.ranker.answers(candidate, self.question)
+
+    def source(self, candidate: Candidate) -> Source:
+        """A candidate as a cited source."""
+        stored = self.library.entries[candidate.row].stored
+        p, m = stored.passage, stored.meta
+        score = round(float(candidate.score), 4)
+        return Source(p.document, m.title, p.section, p.text, score, m.number, m.issuer, p.id)
+
+    def source_of(self, passage: Passage) -> Source:
+        """A passage cited without ranking (a document card's, a plan's opening)."""
+        stored = self.library.entry(passage.id).stored
+        m = stored.meta
+        return Source(passage.document, m.title, passage.section, passage.text, 1.0, m.number, m.issuer, passage.id)
+
+    def declined(self, docs: Sequence[str]) -> Answer:
+        """The plans do not say: what is missing and whom to ask."""
+        metas = [self.library.metas[d] for d in docs if d in self.library.metas]
+        return Answer(self.question.raw, decline(metas), False, [], [m.locality for m in metas])
+
+    def block(self, entry: Entry, *, whole: bool | None = None) -> str:
+        """One plan's answer: its answering line first, the rest of the supporting quote, the citation."""
+        lead, quote = self.lead_and_quote(entry, whole=whole)
+        return block(entry.meta, entry.passage, quote, lead=lead, link_base=self.link_base)
+
+    def lead_and_quote(self, entry: Entry, *, whole: bool | None = None) -> tuple[str, str]:
+        """The line that answers (the best unit, cut to its best clauses) and what else supports it."""
+        units = self.library.details(self.library.row_of[entry.passage.id]).units
+        if not units:
+            return "", entry.passage.text
+        best = max(units, key=lambda u: self.ranker.unit_score(u, self.question))
+        lead = lead_text(best, lambda u: self.ranker.unit_score(u, self.question))
+        lines = self.quote(entry, whole=whole).split("\n")
+        if "…" not in lead and lines.count(best.text) == 1:
+            lines.remove(best.text)  # said in full as the answer line already
+        if entry.carried:  # the heading left at the end of the previous passage titles the answer
+            lines = [line for line in lines if line != entry.carried]
+            lead = f"{entry.carried.rstrip(' :')}: {lead}"
+        return lead, "\n".join(lines).strip()
+
+    def quote(self, entry: Entry, *, whole: bool | None = None) -> str:
+        """The sentences or list items of a passage that support the answer (every one for a list)."""
+        units = self.library.details(self.library.row_of[entry.passage.id]).units
+        scores = [self.ranker.unit_score(u, self.question) for u in units]
+        wanted_whole = self.question.query.wants_list if whole is None else whole
+        quote = select_quote(units, scores, whole=wanted_whole)
+        if entry.carried and quote:
+            quote = f"{entry.carried}\n{quote}"
+        return quote or entry.passage.text
+
+    def generated(self, entries: Sequence[Entry], draft: str) -> str:
+        """The optional generator's rephrasing of the extractive draft, citations kept; the draft on any failure."""
+        if self.generator is None:
+            return draft
+        try:
+            text = self.generator.generate(self.question.raw, [e.passage.text for e in entries], draft)
+        except Exception:  # any failure or timeout falls back to the extractive answer
+            logger.warning("answer generator failed; answering extractively", exc_info=True)
+            return draft
+        citations = [line for line in draft.splitlines() if line.startswith("(Nguồn:")]
+        missing = [line for line in citations if line not in text]
+        return text if not missing else text.rstrip() + "\n" + "\n".join(missing)  # citations are not optional

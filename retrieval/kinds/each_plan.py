@@ -1,0 +1,86 @@
+"""No place named and the plans differ (or several places named): one line per plan, plans with the same wording
+together, and a note for a named plan that is silent."""
+
+from __future__ import annotations
+
+from retrieval.answers import Answer
+from retrieval.compose import citation, place_label
+from retrieval.decline import MIN_SUPPORT
+from retrieval.grouping import same_wording
+from retrieval.kinds.context import MAX_SOURCES, Context
+from retrieval.passage_view import typed_share
+from retrieval.ranking import Candidate
+
+MAX_BLOCKS = 5  # plans answered separately when no locality is named
+PLAN_SCORE = 0.75  # a plan gets its own line when its best passage scores this close to the best plan's …
+PLAN_SUPPORT = 0.7  # … and covers the question (words and compounds) nearly as well
+DIFFER_SCORE = 0.85  # plans differ when two of them answer this close to the best
+
+
+def applies(ctx: Context) -> bool:
+    """Several plans named, or none named while several answer about equally well."""
+    question = ctx.question
+    if not ctx.candidates:
+        return False
+    if len(question.docs) > 1:
+        return True
+    return not question.docs and (question.query.asks_which_plans or _plans_differ(ctx))
+
+
+def _best_by_plan(ctx: Context) -> dict[str, Candidate]:
+    best: dict[str, Candidate] = {}
+    for c in ctx.candidates:
+        best.setdefault(ctx.entry(c).passage.document, c)
+    return best
+
+
+def _plans_differ(ctx: Context) -> bool:
+    best = _best_by_plan(ctx)
+    if len(best) < 2:
+        return False
+    top = ctx.candidates[0].score
+    strong = [c for c in best.values() if c.support >= MIN_SUPPORT and c.score >= DIFFER_SCORE * top]
+    return len(strong) >= 2
+
+
+def compose(ctx: Context) -> Answer:
+    """Each answering plan's line with its citation."""
+    best = _best_by_plan(ctx)
+    top = max(best.values(), key=lambda c: c.score)
+    chosen = [
+        c
+        for c in best.values()
+        if c.score >= PLAN_SCORE * top.score
+        and c.support >= PLAN_SUPPORT * top.support
+        and c.rare_compounds >= PLAN_SUPPORT * top.rare_compounds
+        and ctx.answers(c)
+    ]
+    if not chosen:
+        return ctx.declined(ctx.question.docs)
+    chosen = sorted(chosen, key=lambda c: -c.score)[:MAX_BLOCKS]
+    text = _lines(ctx, chosen)
+    sources = [ctx.source(c) for c in chosen]
+    sources += [ctx.source(c) for c in ctx.candidates if c not in chosen][: max(0, MAX_SOURCES - len(sources))]
+    localities = [ctx.entry(c).meta.locality for c in chosen]
+    text = ctx.generated([ctx.entry(c) for c in chosen], text)
+    return Answer(ctx.question.raw, text, True, sources, localities)
+
+
+def _lines(ctx: Context, chosen: list[Candidate]) -> str:
+    quoted = []
+    for c in chosen:
+        entry = ctx.entry(c)
+        lead, quote = ctx.lead_and_quote(entry)
+        said = f"{lead}\n{quote}".strip() if ctx.question.query.wants_list else lead
+        quoted.append((entry.meta, entry.passage, said))
+    blocks = []
+    for group in same_wording(quoted):
+        places = ", ".join(place_label(meta) for meta, _, _ in group)
+        cites = "\n".join(citation(meta, passage, ctx.link_base) for meta, passage, _ in group)
+        said = max(group, key=lambda g: typed_share(g[1]))[2]  # a plan typed as text reads better than an OCR repair
+        blocks.append(f"• {places}: {said}\n{cites}")
+    answered = {ctx.entry(c).passage.document for c in chosen}
+    metas = ctx.library.metas
+    blocks += [f"{metas[d].citation} không nêu nội dung này." for d in ctx.question.docs if d not in answered]
+    intro = f"Nội dung này có trong {len(chosen)} kế hoạch:" if len(chosen) > 1 else ""
+    return "\n\n".join(([intro] if intro else []) + blocks)

@@ -1,0 +1,209 @@
+"""Ranking the evidence: lexical and dense search fused, each candidate passage described by the features the
+ranking and the decline model read, and the decision whether the best evidence answers at all."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.passages import Fact
+from retrieval.compose import Unit, has_date, has_number, unit_score
+from retrieval.decline import DeclineModel, decline_features
+from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.lexical import char_trigrams, syllables
+from retrieval.library import Library
+from retrieval.passage_view import in_title
+from retrieval.query import ParsedQuery
+from retrieval.terms import QuestionTerms, synonym_held
+from retrieval.vectorstore import PassageIndex
+
+logger = logging.getLogger(__name__)
+
+CANDIDATES = 30  # passages taken from each search before fusion
+LEXICAL_WEIGHT = 1.0  # weights of the two rankings in reciprocal rank fusion
+DENSE_WEIGHT = 1.0
+
+# score = 0.6·fused + DENSE_BONUS·dense + support + section weight·section + 0.8·sentence + FACT_WEIGHT·facts
+DENSE_BONUS = 0.15  # weight of the embedder's relative cosine
+SECTION_WEIGHT = 0.4  # how much a section title naming the question's words counts
+DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: sections are titled by who
+FACT_WEIGHT = 0.1  # an extracted fact of the wanted kind (deadline, body, award, target)
+
+_CONTACT = re.compile(r"\b0\d{2,3}[ .]?\d{3}[ .]?\d{3,4}\b|@|https?://|www\.")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as understood: parsed, its plans (named or remembered), its search terms."""
+
+    raw: str
+    query: ParsedQuery
+    docs: list[str]
+    terms: QuestionTerms
+    detailed: bool = False  # "cụ thể hơn": quote the answering passage whole
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate passage and what the evidence says of it."""
+
+    row: int
+    fused: float  # reciprocal-rank fusion of the lexical and dense rankings
+    support: float  # share of the question's content the passage holds
+    section: float  # share of the question's content its section titles hold
+    unit: float  # share of the question's content its best sentence holds
+    compounds: float  # share of the question's two-word terms ("giấy phép", "tham quan") the passage holds
+    rare_compounds: float  # the same share weighted by rarity: "nội vụ" counts more than "nhiệm vụ"
+    score: float  # what the evidence is ranked by
+
+
+class Ranker:
+    """Finds and ranks the passages that may answer a question, and tells whether the best one does."""
+
+    def __init__(self, library: Library, index: PassageIndex, decline: DeclineModel) -> None:
+        self._library = library
+        self._index = index
+        self._decline = decline
+
+    def search(self, question: Question) -> list[Candidate]:
+        """Candidate passages, best first, within the question's plans when it has any."""
+        library = self._library
+        if not library.entries:
+            return []
+        lexical_ids = self._lexical_ids(question)
+        docs = question.docs or None
+        try:
+            dense = self._index.search(question.query.text, CANDIDATES, documents=docs)
+        except Exception:  # the dense side failing must not take answers down: lexical still answers
+            logger.exception("dense search failed")
+            dense = []
+        dense = [(pid, cos) for pid, cos in dense if pid in library.row_of]
+        fused = reciprocal_rank_fusion([lexical_ids, [pid for pid, _ in dense]], [LEXICAL_WEIGHT, DENSE_WEIGHT])
+        top = max(fused.values(), default=1.0) or 1.0
+        # how far above the pack the embedder puts a passage: rescues passages whose OCR-damaged words match badly
+        cosines = dict(dense)
+        low, high = (min(cosines.values()), max(cosines.values())) if cosines else (0.0, 0.0)
+        spread = (high - low) or 1.0
+        candidates = [
+            self._candidate(
+                library.row_of[pid], score / top, (cosines[pid] - low) / spread if pid in cosines else 0.0, question
+            )
+            for pid, score in fused.items()
+        ]
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        return candidates
+
+    def _lexical_ids(self, question: Question) -> list[str]:
+        terms = question.terms
+        features: Counter[str] = Counter()
+        features.update("w:" + t for t in set(terms.topic))
+        features.update("p:" + p for p in set(terms.pairs))
+        features.update("s:" + t for t in set(terms.content))
+        features.update("c:" + g for g in set(char_trigrams(terms.content)))
+        features.update("w:" + t for t in set(terms.expansion))
+        features.update("p:" + p for p in set(terms.expansion_pairs))
+        features.update("w:" + t for t in set(terms.kind_hints))
+        scores = self._library.lexical.scores(features)
+        if question.docs:
+            scores = np.where(self._library.allowed(question.docs), scores, -1.0).astype(np.float32)
+        order = np.argsort(-scores)[:CANDIDATES]
+        return [self._library.entries[i].passage.id for i in order if scores[i] > 0]
+
+    def _candidate(self, row: int, fused: float, dense: float, question: Question) -> Candidate:
+        query, terms = question.query, question.terms
+        view = self._library.details(row)
+        idf = self._library.lexical.idf
+        words = set(terms.content)
+        total_w = sum(idf("w:" + t) for t in words) or 1.0
+        have_w = sum(idf("w:" + t) for t in words if t in view.words)
+        have_x = sum(idf("w:" + t) for t in set(terms.expansion) if t in view.words)
+        wanted_pairs = set(terms.pairs)
+        total_p = sum(idf("p:" + p) for p in wanted_pairs)
+        have_p = sum(idf("p:" + p) for p in wanted_pairs if p in view.pairs)
+        have_x += sum(idf("p:" + p) for p in set(terms.expansion_pairs) if p in view.pairs)
+        word_share = min(1.0, (have_w + 0.5 * have_x) / total_w)
+        pair_share = have_p / total_p if total_p else word_share
+        support = 0.6 * word_share + 0.4 * pair_share
+        section_have = sum(idf("w:" + t) for t in words if in_title(t, view.section_words))
+        section_have += sum(0.5 * idf("w:" + t) for t in set(terms.expansion) if t in view.section_words)
+        section_have += sum(0.5 * idf("p:" + p) for p in set(terms.expansion_pairs) if p in view.section_pairs)
+        section = min(1.0, section_have / total_w)
+        best_unit = max((self.unit_score(u, question) for u in view.units), default=0.0)
+        total_topic = sum(idf("w:" + t) for t in set(terms.topic))
+        unit = min(1.0, best_unit / (total_topic + 1.4 * total_p or 1.0))
+        section_weight = DUTY_SECTION_WEIGHT if query.asks_duty else SECTION_WEIGHT
+        facts = self._fact_match(self._library.entries[row].facts, question, total_w)
+        score = (
+            0.6 * fused + DENSE_BONUS * dense + support + section_weight * section + 0.8 * unit + FACT_WEIGHT * facts
+        )
+        held = {c for c in terms.compounds if c in view.pairs or synonym_held(c, view.words)}
+        compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
+        compound_weight = sum(idf("p:" + c) for c in set(terms.compounds))
+        rare_compounds = sum(idf("p:" + c) for c in held) / compound_weight if compound_weight else 1.0
+        return Candidate(row, fused, support, section, unit, compounds, rare_compounds, score)
+
+    def _fact_match(self, facts: Sequence[Fact], question: Question, total_w: float) -> float:
+        """How well the passage's extracted facts fit the question: a deadline for "when", a body for "who must"."""
+        if not facts:
+            return 0.0
+        query, terms = question.query, question.terms
+        kinds = {f.kind for f in facts}
+        best = 0.0
+        if query.wants_date and kinds & {"deadline", "phase"}:
+            best = max(best, 0.5)
+        if query.wants_number and "target" in kinds:
+            best = max(best, 0.5)
+        if {"khen", "thuong"} <= set(terms.content) and "award" in kinds:
+            best = max(best, 0.5)
+        if query.asks_duty:
+            idf = self._library.lexical.idf
+            for fact in facts:
+                if fact.kind == "responsibility":
+                    body = frozenset(syllables(fact.value))
+                    share = sum(idf("w:" + t) for t in set(terms.content) if in_title(t, body)) / total_w
+                    best = max(best, min(1.0, share))
+        return best
+
+    def unit_score(self, unit: Unit, question: Question) -> float:
+        """How much of the question one sentence or list item answers."""
+        query, terms = question.query, question.terms
+        return unit_score(
+            unit,
+            terms.topic,
+            terms.pairs,
+            self._library.lexical.idf,
+            wants_date=query.wants_date,
+            wants_number=query.wants_number,
+            extra=terms.expansion + terms.kind_hints,
+        )
+
+    def answers(self, candidate: Candidate, question: Question) -> bool:
+        """Whether the evidence covers the question's subject and holds the kind of answer asked for."""
+        if not self._holds_what_is_asked(candidate, question):
+            return False
+        terms = question.terms
+        if not terms.content:
+            return bool(terms.topic)  # a question of only question words ("là gì?") has nothing to answer
+        return self._decline.answers(decline_features(candidate, question.query, terms))
+
+    def _holds_what_is_asked(self, candidate: Candidate, question: Question) -> bool:
+        """The hard conditions: a date for "when", a figure for "how many", the numbers and names it cites."""
+        query, terms = question.query, question.terms
+        view = self._library.details(candidate.row)
+        ranked = sorted(view.units, key=lambda u: self.unit_score(u, question), reverse=True)[:2]
+        if query.wants_date and not any(has_date(u.folded) for u in ranked):
+            return False
+        if query.wants_number and not any(has_number(u.folded) for u in ranked):
+            return False
+        if query.wants_contact and not any(_CONTACT.search(u.text) for u in view.units):
+            return False
+        own = self._library.entries[candidate.row].meta.number.split("/")[0]
+        if any(n not in view.words and n.lstrip("0") not in view.words and n != own for n in query.numbers):
+            return False  # the question names a year or number the passage never mentions
+        # nor may it name a system or brand ("VNeID") the passage never mentions
+        return all(name in view.words for name in terms.foreign)
