@@ -6,6 +6,8 @@ kind of answer), ``compose`` (quotes and citations), ``follow_up`` (questions re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from knowledge.passages import Fact, Passage
 from retrieval.answers import Answer, Source, answer_to_json, format_answer_text
 from retrieval.decline import DeclineModel, decline_features
@@ -15,12 +17,22 @@ from retrieval.kinds import AnswerKind
 from retrieval.kinds.choice import STRATEGIES, choose
 from retrieval.kinds.context import Context
 from retrieval.library import Library
+from retrieval.linear_model import LinearModel
 from retrieval.query import parse_query, warm_up
-from retrieval.ranking import Question, Ranker
+from retrieval.ranking import RANK_FEATURES, RANK_MODEL_FILE, Question, Ranker, rank_features
 from retrieval.terms import question_terms
 from retrieval.vectorstore import PassageIndex, StoredPassage
 
 __all__ = ["Answer", "Answerer", "Source", "answer_to_json", "format_answer_text"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate passage with the features of the ranking and decline models."""
+
+    passage: Passage
+    rank_features: dict[str, float]
+    decline_features: dict[str, float]
 
 
 class Answerer:
@@ -31,6 +43,7 @@ class Answerer:
         self._generator = generator
         self._link_base = link_base  # citations link to {link_base}/plans/{document}#{passage}
         self._decline = DeclineModel.shipped()
+        self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
         self._library = Library()
 
     def load(self, passages: list[StoredPassage], facts: list[Fact]) -> None:
@@ -55,11 +68,18 @@ class Answerer:
         """The kind of answer ``question`` gets."""
         return choose(self._context(question, locality))
 
-    def ranked_evidence(self, question: str) -> list[tuple[dict[str, float], Passage]]:
-        """The ranked candidate passages with the decline model's features (for building that model)."""
+    def ranked_evidence(self, question: str) -> list[Evidence]:
+        """The ranked candidate passages with the features the two models read (for building them)."""
         ctx = self._context(question, None)
-        features = (decline_features(c, ctx.question.query, ctx.question.terms) for c in ctx.candidates)
-        return [(f, ctx.entry(c).passage) for f, c in zip(features, ctx.candidates, strict=True)]
+        query, terms = ctx.question.query, ctx.question.terms
+        return [
+            Evidence(ctx.entry(c).passage, rank_features(c), decline_features(c, query, terms)) for c in ctx.candidates
+        ]
+
+    def reload_models(self) -> None:
+        """Read the ranking and decline model files again (after ``thidua train-models`` wrote them)."""
+        self._decline = DeclineModel.shipped()
+        self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
 
     def _context(self, question: str, locality: str | None) -> Context:
         library = self._library
@@ -70,7 +90,9 @@ class Answerer:
         if not docs and locality:
             docs = library.resolver.documents_named(locality)
         named_words = {w for phrase in phrases for w in phrase.split()}
-        terms = question_terms(query, named_words, known=lambda word: library.lexical.known("w:" + word))
+        terms = question_terms(
+            query, named_words, known=lambda word: library.lexical.known("w:" + word), named_phrases=phrases
+        )
         understood = Question(raw, query, docs, terms, detailed)
-        ranker = Ranker(library, self._index, self._decline)
+        ranker = Ranker(library, self._index, self._decline, self._rank_model)
         return Context(understood, library, ranker, self._link_base, self._generator)

@@ -21,6 +21,8 @@ _LEADING_NUMBERING = re.compile(r"^\s*(?:(?:\d{1,2}|[ivx]{1,4})[.)]?\s+)+")
 _NUMBERING = re.compile(r"^(?:\d{1,2}\.){1,3}\d{0,2}$|^[IVX]{1,4}\.$|^I\d\.$|^[a-zđ][.)]$")
 _MARKER_ONLY = re.compile(r"^(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)]|[IVX]{1,4}\.|\|\.?)$")
 SHORT_PASSAGE = 400  # a passage up to this long is quoted whole
+SECTION_CHARS = 70  # a section title longer than this is cut in a citation
+_SECTION_NUMBER = re.compile(r"^\s*([IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]")
 LEAD_CHARS = 200  # the answer line: the unit that answers, cut to its best clauses past this
 _LEADING_MARKER = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)])\s+")
 MAX_QUOTE = 1600
@@ -141,9 +143,21 @@ def _join(parts: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def short_section(path: Sequence[str]) -> str:
+    """A section path as a citation names it: the numbers of the outer sections, then the section's own title
+    ("IV › 3. Các cơ quan, đơn vị, Tổ dân phố trên địa bàn Phường")."""
+    if not path:
+        return ""
+    outer = [m.group(1) for m in (_SECTION_NUMBER.match(p) for p in path[:-1]) if m]
+    if len(outer) < len(path) - 1:
+        outer = list(path[:-1])  # an unnumbered outer section ("Mở đầu") is named in full
+    last = path[-1] if len(path[-1]) <= SECTION_CHARS else path[-1][:SECTION_CHARS].rsplit(" ", 1)[0] + "…"
+    return " › ".join([*outer, last])
+
+
 def citation(meta: PlanMeta, passage: Passage, link_base: str | None = None) -> str:
-    """The citation line: plan number, issuer and section path; with ``link_base``, where to read the section."""
-    where = f", mục {passage.section}" if passage.section_path else ""
+    """The citation line: plan number, issuer and section; with ``link_base``, where to read the section."""
+    where = f", mục {short_section(passage.section_path)}" if passage.section_path else ""
     scanned = "; văn bản số hóa từ bản quét" if is_scanned(passage) else ""
     link = "" if link_base is None else f"\nĐọc mục này: {plan_link(link_base, passage)}"
     return f"(Nguồn: {meta.citation}{where}{scanned}){link}"
@@ -172,18 +186,20 @@ def block(meta: PlanMeta, passage: Passage, quote: str, *, lead: str = "", link_
     return f"{first}{body}\n{citation(meta, passage, link_base)}"
 
 
-def lead_text(unit: Unit, score: Callable[[Unit], float]) -> str:
-    """The unit that answers, cut to its best clauses when it is long, so the answer reads in a line or two."""
+def lead_text(unit: Unit, score: Callable[[Unit], float], *, limit: int | None = None) -> str:
+    """The unit that answers, cut to its best clauses when longer than ``limit`` (0: never cut), so the answer reads
+    in a line or two."""
     text = _LEADING_MARKER.sub("", unit.text).strip()
-    if len(text) <= LEAD_CHARS:
+    limit = LEAD_CHARS if limit is None else limit
+    if not limit or len(text) <= limit:
         return text
     clauses = [c for c in re.split(r"(?<=[,;:])\s+", text) if c]
-    best_window, best_score = text[:LEAD_CHARS], -1.0
+    best_window, best_score = text[:limit], -1.0
     for start in range(len(clauses)):
         window = ""
         for end in range(start, len(clauses)):
             candidate = f"{window} {clauses[end]}".strip()
-            if len(candidate) > LEAD_CHARS and window:
+            if len(candidate) > limit and window:
                 break
             window = candidate
             value = score(_unit(window)) - 0.001 * len(window)

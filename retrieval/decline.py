@@ -1,14 +1,13 @@
 """Whether the best evidence answers the question: a logistic model over the ranking features, calibrated on the
-tuning part of the question bank (``thidua train-decline`` builds ``decline_model.json``; numpy only at run time)."""
+tuning part of the question bank (``thidua train-models`` builds ``decline_model.json``)."""
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from retrieval.linear_model import LinearModel
 from retrieval.query import ParsedQuery
 from retrieval.terms import QuestionTerms
 
@@ -21,6 +20,7 @@ FEATURES = (
     "rare_compounds",
     "fused",
     "score",
+    "rank",
     "support_x_compounds",
     "content_words",
     "compound_terms",
@@ -52,6 +52,8 @@ class Evidence(Protocol):
     def fused(self) -> float: ...
     @property
     def score(self) -> float: ...
+    @property
+    def rank(self) -> float: ...
 
 
 def decline_features(evidence: Evidence, query: ParsedQuery, terms: QuestionTerms) -> dict[str, float]:
@@ -64,6 +66,7 @@ def decline_features(evidence: Evidence, query: ParsedQuery, terms: QuestionTerm
         "rare_compounds": evidence.rare_compounds,
         "fused": evidence.fused,
         "score": evidence.score,
+        "rank": evidence.rank,
         "support_x_compounds": evidence.support * evidence.compounds,
         "content_words": min(len(set(terms.content)), 12) / 12,
         "compound_terms": min(len(set(terms.compounds)), 6) / 6,
@@ -76,54 +79,27 @@ def decline_features(evidence: Evidence, query: ParsedQuery, terms: QuestionTerm
 
 @dataclass(frozen=True)
 class DeclineModel:
-    """Standardised logistic regression: answer when P(the evidence answers) reaches the calibrated threshold."""
+    """Answer when P(the plans answer this question | the best evidence) reaches the calibrated threshold."""
 
-    weights: tuple[float, ...] = ()
-    intercept: float = 0.0
-    mean: tuple[float, ...] = ()
-    scale: tuple[float, ...] = ()
-    threshold: float = 0.5
+    model: LinearModel = field(default_factory=lambda: LinearModel(FEATURES))
 
     @classmethod
     def shipped(cls, path: Path = MODEL_FILE) -> DeclineModel:
-        """The model built by ``thidua train-decline``, or the hand rule when none is built."""
-        if not path.exists():
-            return cls()
-        data = json.loads(path.read_text("utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            return cls()  # built for other features: not to be trusted
-        return cls(
-            tuple(data["weights"]),
-            float(data["intercept"]),
-            tuple(data["mean"]),
-            tuple(data["scale"]),
-            float(data["threshold"]),
-        )
+        """The model built by ``thidua train-models``, or the hand rule when none is built."""
+        return cls(LinearModel.load(path, FEATURES))
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """The fitted weights (empty: the hand rule decides)."""
+        return self.model.weights
 
     def probability(self, features: dict[str, float]) -> float:
-        """P(the evidence answers the question)."""
-        z = self.intercept
-        for name, w, m, s in zip(FEATURES, self.weights, self.mean, self.scale, strict=True):
-            z += w * (features[name] - m) / (s or 1.0)
-        return 1.0 / (1.0 + math.exp(-z))
+        """P(the plans answer the question)."""
+        return self.model.probability(features)
 
     def answers(self, features: dict[str, float]) -> bool:
         """Whether to answer from this evidence (False: say the plans do not cover it)."""
-        if not self.weights:
+        if not self.model.built:
             support, compounds = features["support"], features["compounds"]
             return support >= MIN_SUPPORT and not (compounds < MIN_COMPOUNDS and support < CLEAR_SUPPORT)
-        return self.probability(features) >= self.threshold
-
-    def to_json(self) -> str:
-        """The model file's text."""
-        return json.dumps(
-            {
-                "features": list(FEATURES),
-                "weights": list(self.weights),
-                "intercept": self.intercept,
-                "mean": list(self.mean),
-                "scale": list(self.scale),
-                "threshold": self.threshold,
-            },
-            indent=1,
-        )
+        return self.model.probability(features) >= self.model.threshold

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -50,6 +50,10 @@ SHORTHAND: dict[str, str] = {
     "khcn&đmst": "khoa học, công nghệ, đổi mới sáng tạo",
     "cntt": "công nghệ thông tin",
     "kh": "kế hoạch",
+    "pt": "phong trào",
+    "ptr": "phong trào",
+    "bv": "bệnh viện",
+    "sk": "sáng kiến",
     "tp": "thành phố",
     "hn": "Hà Nội",
     "hs": "học sinh",
@@ -358,9 +362,9 @@ _QUESTION_PHRASES = (
 )
 
 
-def _question_phrase_positions(folded: list[str]) -> set[int]:
+def _question_phrase_positions(folded: list[str], extra: Sequence[str] = ()) -> set[int]:
     positions: set[int] = set()
-    for phrase in _QUESTION_PHRASES:
+    for phrase in (*_QUESTION_PHRASES, *extra):
         parts = phrase.split()
         for start in range(len(folded) - len(parts) + 1):
             if folded[start : start + len(parts)] == parts:
@@ -368,11 +372,11 @@ def _question_phrase_positions(folded: list[str]) -> set[int]:
     return positions
 
 
-def _words_kept(text: str, *, keep_generic: bool) -> tuple[str, ...]:
+def _words_kept(text: str, *, keep_generic: bool, skip_phrases: Sequence[str] = ()) -> tuple[str, ...]:
     words = re.findall(r"[^\W_]+", text)
     folded = [fold(w) for w in words]
     accented = fold(text) != text.lower()
-    skip = _question_phrase_positions(folded)
+    skip = _question_phrase_positions(folded, skip_phrases)
     return tuple(
         f
         for i, (w, f) in enumerate(zip(words, folded, strict=True))
@@ -380,9 +384,10 @@ def _words_kept(text: str, *, keep_generic: bool) -> tuple[str, ...]:
     )
 
 
-def content_tokens(text: str) -> tuple[str, ...]:
-    """The folded words that say what the question is about: no question words, particles or movement names."""
-    return _words_kept(text, keep_generic=False)
+def content_tokens(text: str, skip_phrases: Sequence[str] = ()) -> tuple[str, ...]:
+    """The folded words that say what the question is about: no question words, particles or movement names, nor
+    the words of ``skip_phrases`` where they stand as that phrase."""
+    return _words_kept(text, keep_generic=False, skip_phrases=skip_phrases)
 
 
 def topic_tokens(text: str) -> tuple[str, ...]:
@@ -409,16 +414,14 @@ def parse_query(question: str) -> ParsedQuery:
     # "có bao nhiêu hình thức?" is answered by the list itself, which need not state its length
     counting = bool(_COUNT_Q.search(spaced))
     wants_date = bool(_DATE_Q.search(spaced))
-    # words that only say what kind of answer is wanted ("hạn nộp", "thời hạn") are not its subject
-    kind_words = {w for phrase in KIND_HINTS if f" {phrase} " in spaced for w in phrase.split()}
-    if wants_date:
-        kind_words |= {"han"}
+    # phrases that only say what kind of answer is wanted ("hạn nộp", "thời hạn") are not its subject
+    kind_phrases = [phrase for phrase in KIND_HINTS if f" {phrase} " in spaced] + (["han"] if wants_date else [])
     return ParsedQuery(
         raw=question,
         text=text,
         folded=folded,
         tokens=tuple(tokens),
-        content=tuple(t for t in content_tokens(text) if t not in kind_words),
+        content=content_tokens(text, kind_phrases),
         topic=topic_tokens(text),
         wants_date=wants_date,
         wants_number=bool(_NUMBER_Q.search(spaced)) and not counting,

@@ -7,16 +7,19 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
+from core.vietnamese import fold
 from knowledge.passages import Fact
 from retrieval.compose import Unit, has_date, has_number, unit_score
 from retrieval.decline import DeclineModel, decline_features
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.lexical import char_trigrams, syllables
 from retrieval.library import Library
+from retrieval.linear_model import LinearModel
 from retrieval.passage_view import in_title
 from retrieval.query import ParsedQuery
 from retrieval.terms import QuestionTerms, synonym_held
@@ -59,16 +62,71 @@ class Candidate:
     unit: float  # share of the question's content its best sentence holds
     compounds: float  # share of the question's two-word terms ("giấy phép", "tham quan") the passage holds
     rare_compounds: float  # the same share weighted by rarity: "nội vụ" counts more than "nhiệm vụ"
-    score: float  # what the evidence is ranked by
+    score: float  # the hand-weighted sum of the above (a feature of the models, and the fallback order)
+    dense: float = 0.0  # the embedder's cosine, relative to the other candidates
+    facts: float = 0.0  # an extracted fact of the wanted kind
+    kind_match: float = 0.0  # kinds of section the question asks for ("đối tượng", "thời gian") that its title is
+    kind_miss: float = 0.0  # kinds asked for that its title is not
+    edge: float = 0.0  # the opening or closing of a plan (they share words with everything)
+    lexical_rr: float = 0.0  # 1 / (1 + its place in the lexical ranking)
+    dense_rr: float = 0.0  # 1 / (1 + its place in the dense ranking)
+    rank: float = 0.0  # the ranking model's probability that this passage answers: what candidates are sorted by
+
+
+# The kinds of section a question may ask for: its wording (folded) → the words of such sections' titles.
+SECTION_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(asked), re.compile(titled))
+    for asked, titled in (
+        (
+            r"\bdoi tuong\b|\bai (duoc|tham gia)\b|\b(tap the|ca nhan|nhung ai|ai) (nao )?(la|duoc|tham gia)\b",
+            r"doi tuong",
+        ),
+        (r"\bthoi gian\b|\bmay nam\b|\bbao lau\b|\bgiai doan\b|\btu nam\b", r"thoi gian|giai doan|tien do"),
+        (r"\btieu chi\b|\byeu cau\b|\bdieu kien\b|\bcan dat\b|\bphai dat\b|\btieu chuan\b", r"tieu chi|tieu chuan"),
+        (r"\bkhen\b|\bdanh hieu\b|\bhinh thuc\b|\btang\b", r"khen thuong|hinh thuc"),
+        (
+            r"\bnhiem vu\b|\btrach nhiem\b|\blam gi\b|\bphu trach\b|\bchu tri\b|\bvai tro\b",
+            r"to chuc thuc hien|nhiem vu",
+        ),
+        (r"\bmuc dich\b|\bmuc tieu\b|\bnham\b", r"muc dich|muc tieu"),
+        (r"\bnoi dung\b|\bgiai phap\b", r"noi dung|giai phap"),
+    )
+)
+_EDGES = frozenset({"Mở đầu", "Nơi nhận", "Phần kết"})
+RANK_FEATURES = (
+    "fused",
+    "dense",
+    "support",
+    "section",
+    "unit",
+    "compounds",
+    "rare_compounds",
+    "facts",
+    "kind_match",
+    "kind_miss",
+    "edge",
+    "lexical_rr",
+    "dense_rr",
+    "score",
+)
+RANK_MODEL_FILE = Path(__file__).with_name("rank_model.json")
+
+
+def rank_features(candidate: Candidate) -> dict[str, float]:
+    """The features the ranking model reads, by name."""
+    return {name: float(getattr(candidate, name)) for name in RANK_FEATURES}
 
 
 class Ranker:
     """Finds and ranks the passages that may answer a question, and tells whether the best one does."""
 
-    def __init__(self, library: Library, index: PassageIndex, decline: DeclineModel) -> None:
+    def __init__(
+        self, library: Library, index: PassageIndex, decline: DeclineModel, model: LinearModel | None = None
+    ) -> None:
         self._library = library
         self._index = index
         self._decline = decline
+        self._model = model if model is not None else LinearModel(RANK_FEATURES)
 
     def search(self, question: Question) -> list[Candidate]:
         """Candidate passages, best first, within the question's plans when it has any."""
@@ -89,14 +147,37 @@ class Ranker:
         cosines = dict(dense)
         low, high = (min(cosines.values()), max(cosines.values())) if cosines else (0.0, 0.0)
         spread = (high - low) or 1.0
-        candidates = [
-            self._candidate(
+        lexical_place = {pid: i for i, pid in enumerate(lexical_ids)}
+        dense_place = {pid: i for i, (pid, _) in enumerate(dense)}
+        asked = [titled for asked, titled in SECTION_KINDS if asked.search(f" {question.query.folded} ")]
+        candidates = []
+        for pid, score in fused.items():
+            hand = self._candidate(
                 library.row_of[pid], score / top, (cosines[pid] - low) / spread if pid in cosines else 0.0, question
             )
-            for pid, score in fused.items()
-        ]
-        candidates.sort(key=lambda c: c.score, reverse=True)
-        return candidates
+            path = library.entries[hand.row].passage.section_path
+            title = fold(" ".join(path))
+            matched = sum(1 for titled in asked if titled.search(title))
+            candidates.append(
+                replace(
+                    hand,
+                    kind_match=float(matched),
+                    kind_miss=float(len(asked) - matched),
+                    edge=float(bool(path) and path[0] in _EDGES),
+                    lexical_rr=1.0 / (1 + lexical_place[pid]) if pid in lexical_place else 0.0,
+                    dense_rr=1.0 / (1 + dense_place[pid]) if pid in dense_place else 0.0,
+                )
+            )
+        return self._ranked(candidates)
+
+    def _ranked(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Sorted by the ranking model (by the hand score where no model is built)."""
+        if not self._model.built:
+            ranked = [replace(c, rank=c.score) for c in candidates]
+        else:
+            ranked = [replace(c, rank=self._model.probability(rank_features(c))) for c in candidates]
+        ranked.sort(key=lambda c: c.rank, reverse=True)
+        return ranked
 
     def _lexical_ids(self, question: Question) -> list[str]:
         terms = question.terms
@@ -145,7 +226,7 @@ class Ranker:
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
         compound_weight = sum(idf("p:" + c) for c in set(terms.compounds))
         rare_compounds = sum(idf("p:" + c) for c in held) / compound_weight if compound_weight else 1.0
-        return Candidate(row, fused, support, section, unit, compounds, rare_compounds, score)
+        return Candidate(row, fused, support, section, unit, compounds, rare_compounds, score, dense, facts)
 
     def _fact_match(self, facts: Sequence[Fact], question: Question, total_w: float) -> float:
         """How well the passage's extracted facts fit the question: a deadline for "when", a body for "who must"."""

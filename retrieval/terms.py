@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -26,7 +27,10 @@ class QuestionTerms:
 
 
 def question_terms(
-    query: ParsedQuery, named_words: set[str], known: Callable[[str], bool] = lambda _: True
+    query: ParsedQuery,
+    named_words: set[str],
+    known: Callable[[str], bool] = lambda _: True,
+    named_phrases: Sequence[str] = (),
 ) -> QuestionTerms:
     """The search terms of a parsed question, leaving out the words of the place names it contains.
 
@@ -34,7 +38,7 @@ def question_terms(
     ("VNeID") names something the plans never mention.
     """
     return QuestionTerms(
-        content=tuple(t for t in query.content if t not in named_words),
+        content=_without_once(query.content, named_phrases),
         pairs=tuple(content_pairs(query.tokens, named_words)),
         expansion=tuple(t for t in query.expansion if t not in query.content),
         compounds=tuple(compounds(query, named_words)),
@@ -45,6 +49,18 @@ def question_terms(
             t for t in query.content if t not in named_words and not is_vietnamese_syllable(t) and not known(t)
         ),
     )
+
+
+def _without_once(words: Sequence[str], phrases: Sequence[str]) -> tuple[str, ...]:
+    """``words`` less one occurrence of each word of each place phrase: "sơ kết" keeps its "so" beside "Sở Y tế"."""
+    left = Counter(w for phrase in phrases for w in phrase.split())
+    kept = []
+    for word in words:
+        if left[word] > 0:
+            left[word] -= 1
+            continue
+        kept.append(word)
+    return tuple(kept)
 
 
 def compounds(query: ParsedQuery, named_words: set[str]) -> list[str]:

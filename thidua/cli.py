@@ -159,10 +159,12 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         runtime.close()
 
 
-def cmd_train_decline(settings: Settings, args: argparse.Namespace) -> int:
-    """Fit the decline model on the tuning questions and write it beside the answerer."""
-    from retrieval.decline import MODEL_FILE
-    from retrieval.train_decline import fit, labelled_evidence
+def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
+    """Fit the ranking model, then the decline model over the new ranking, on the tuning questions."""
+    from retrieval.decline import FEATURES as DECLINE_FEATURES
+    from retrieval.decline import MODEL_FILE as DECLINE_FILE
+    from retrieval.ranking import RANK_FEATURES, RANK_MODEL_FILE
+    from retrieval.train_models import decline_examples, fit, ranking_examples
 
     files = list(args.files) or [BANK_DIR / "tuning.jsonl", *sorted(BANK_DIR.parent.glob("heldout[0-9]*.jsonl"))]
     items: list[dict[str, Any]] = []
@@ -173,12 +175,21 @@ def cmd_train_decline(settings: Settings, args: argparse.Namespace) -> int:
         items += loaded
     runtime = _runtime(settings)
     try:
-        x, y = labelled_evidence(runtime.answerer, items)
+        answerer = runtime.answerer
+        for model_file in (RANK_MODEL_FILE, DECLINE_FILE):
+            model_file.unlink(missing_ok=True)  # the hand order and rule, while the models are rebuilt
+        answerer.reload_models()
+        x, y = ranking_examples(answerer, items)
+        ranking = fit(x, y, RANK_FEATURES, calibrate=False)
+        RANK_MODEL_FILE.write_text(ranking.to_json() + "\n", "utf-8")
+        answerer.reload_models()
+        print(f"ranking: {len(y)} candidates ({int(y.sum())} gold) from {len(items)} questions; {RANK_MODEL_FILE}")
+        x, y = decline_examples(answerer, items)
+        decline = fit(x, y, DECLINE_FEATURES, calibrate=True)
+        DECLINE_FILE.write_text(decline.to_json() + "\n", "utf-8")
+        print(f"decline: {len(y)} questions ({int(y.sum())} answerable), threshold {decline.threshold}; {DECLINE_FILE}")
     finally:
         runtime.close()
-    model = fit(x, y)
-    MODEL_FILE.write_text(model.to_json() + "\n", "utf-8")
-    print(f"{len(y)} examples ({int(y.sum())} answering), threshold {model.threshold}; written {MODEL_FILE}")
     return 0
 
 
@@ -282,9 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", type=Path, nargs="*", help="JSON lines as in shared/eval/dev.jsonl (default: the bank)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("train-decline", help="build the decline model from the tuning questions")
+    p = sub.add_parser("train-models", help="build the ranking and decline models from the tuning questions")
     p.add_argument("files", type=Path, nargs="*", help="question files (default: the bank's tuning part)")
-    p.set_defaults(func=cmd_train_decline)
+    p.set_defaults(func=cmd_train_models)
 
     p = sub.add_parser("bench", help="print latency, throughput, index build time and peak memory")
     p.add_argument("--plans", type=int, default=200, help="size of the generated corpus (default 200)")

@@ -66,13 +66,14 @@ class Context:
         lead, quote = self.lead_and_quote(entry, whole=whole)
         return block(entry.meta, entry.passage, quote, lead=lead, link_base=self.link_base)
 
-    def lead_and_quote(self, entry: Entry, *, whole: bool | None = None) -> tuple[str, str]:
-        """The line that answers (the best unit, cut to its best clauses) and what else supports it."""
+    def lead_and_quote(self, entry: Entry, *, whole: bool | None = None, cut: bool = True) -> tuple[str, str]:
+        """The line that answers (the best unit, cut to its best clauses unless ``cut`` is off) and what else
+        supports it."""
         units = self.library.details(self.library.row_of[entry.passage.id]).units
         if not units:
             return "", entry.passage.text
         best = max(units, key=lambda u: self.ranker.unit_score(u, self.question))
-        lead = lead_text(best, lambda u: self.ranker.unit_score(u, self.question))
+        lead = lead_text(best, lambda u: self.ranker.unit_score(u, self.question), limit=None if cut else 0)
         lines = self.quote(entry, whole=whole).split("\n")
         if "…" not in lead and lines.count(best.text) == 1:
             lines.remove(best.text)  # said in full as the answer line already

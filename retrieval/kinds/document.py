@@ -39,6 +39,7 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
                 r"\bky ten\b",
                 r"\bky boi\b",
                 r"\bdo ai ky\b",
+                r"\bnguoi ky .*\bchuc vu\b",
                 r"\bky ten\b",
             ),
         ),
@@ -83,6 +84,8 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
                 r"\bphong trao (thi dua )?(ten|co ten) (la )?gi\b",
                 r"\bphat dong phong trao (nao|gi)\b",
                 r"\bten goi\b",
+                r"\bco ten (day du |chinh xac )?(la )?gi\b",
+                r"\bten (day du|chinh xac)\b",
             ),
         ),
         (
@@ -114,10 +117,22 @@ def document_aspect(folded_question: str) -> Aspect | None:
 _CITING_DOCUMENT = re.compile(r" (nghi quyet|quyet dinh|chi thi|thong tu|cong van|chuong trinh)\b")
 
 
+# The words the patterns above are written with: a question with more words than these is about the content.
+_ASPECT_WORDS = frozenset(
+    word for _, pattern in _PATTERNS for word in re.findall(r"[a-z]{2,}", pattern.pattern.replace("\\b", " "))
+)
+MAX_OTHER_WORDS = 3
+
+
 def applies(ctx: Context) -> bool:
-    """A question about the plan itself, not about a document it cites ("Nghị quyết 57 … ngày nào")."""
+    """A question about the plan itself, not about a document it cites ("Nghị quyết 57 … ngày nào") nor about
+    the plan's content in the words of one ("tiêu chí … báo cáo theo kế hoạch nào")."""
     aspect = document_aspect(ctx.question.query.folded)
     if aspect is None:
+        return False
+    numbers = {w for meta in ctx.library.metas.values() for w in re.findall(r"[a-z]+", meta.number.lower())}
+    other = [w for w in ctx.question.terms.content if w not in _ASPECT_WORDS | numbers and not w.isdigit()]
+    if len(other) > MAX_OTHER_WORDS:
         return False
     if aspect is Aspect.IDENTITY:
         return asks_identity(ctx)
@@ -216,8 +231,9 @@ def _recipients(card: PlanCard) -> str:
 
 def _movement(card: PlanCard) -> str:
     if not card.movement:
-        return ""
-    return f"{card.meta.citation} triển khai Phong trào thi đua “{card.movement}”."
+        return f"{card.meta.citation}: {card.meta.title}."
+    named = "" if card.movement in card.meta.title else f" (Phong trào thi đua “{card.movement}”)"
+    return f"{card.meta.citation}: {card.meta.title}{named}."
 
 
 _COMPOSERS: dict[Aspect, Callable[[PlanCard], str]] = {

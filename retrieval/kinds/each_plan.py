@@ -3,6 +3,8 @@ together, and a note for a named plan that is silent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from retrieval.answers import Answer
 from retrieval.compose import citation, place_label
 from retrieval.decline import MIN_SUPPORT
@@ -14,7 +16,8 @@ from retrieval.ranking import Candidate
 MAX_BLOCKS = 5  # plans answered separately when no locality is named
 PLAN_SCORE = 0.75  # a plan gets its own line when its best passage scores this close to the best plan's …
 PLAN_SUPPORT = 0.7  # … and covers the question (words and compounds) nearly as well
-DIFFER_SCORE = 0.85  # plans differ when two of them answer this close to the best
+DIFFER_SCORE = 0.85
+MAX_SEARCHED_ONE_BY_ONE = 20  # "which plans" questions search each plan on its own up to this many plans  # plans differ when two of them answer this close to the best
 
 
 def applies(ctx: Context) -> bool:
@@ -34,6 +37,21 @@ def _best_by_plan(ctx: Context) -> dict[str, Candidate]:
     return best
 
 
+def _best_by_plan_searched(ctx: Context) -> dict[str, Candidate]:
+    """Each plan searched on its own (a plan must not go unheard because others crowd the shared list), its passage
+    holding most of the question's terms."""
+    if len(ctx.library.metas) > MAX_SEARCHED_ONE_BY_ONE:
+        searched = ctx.candidates
+    else:
+        searched = [
+            c for doc in sorted(ctx.library.metas) for c in ctx.ranker.search(replace(ctx.question, docs=[doc]))
+        ]
+    best: dict[str, Candidate] = {}
+    for c in sorted(searched, key=lambda c: (c.rare_compounds, c.rank), reverse=True):
+        best.setdefault(ctx.entry(c).passage.document, c)
+    return best
+
+
 def _plans_differ(ctx: Context) -> bool:
     best = _best_by_plan(ctx)
     if len(best) < 2:
@@ -47,14 +65,19 @@ def compose(ctx: Context) -> Answer:
     """Each answering plan's line with its citation."""
     best = _best_by_plan(ctx)
     top = max(best.values(), key=lambda c: c.score)
-    chosen = [
-        c
-        for c in best.values()
-        if c.score >= PLAN_SCORE * top.score
-        and c.support >= PLAN_SUPPORT * top.support
-        and c.rare_compounds >= PLAN_SUPPORT * top.rare_compounds
-        and ctx.answers(c)
-    ]
+    if ctx.question.query.asks_which_plans:  # "which plans say X": every plan that holds X, however it ranks
+        best = _best_by_plan_searched(ctx)
+        held = max((c.rare_compounds for c in best.values()), default=0.0)
+        chosen = [c for c in best.values() if c.rare_compounds >= PLAN_SUPPORT * held and ctx.answers(c)]
+    else:
+        chosen = [
+            c
+            for c in best.values()
+            if c.score >= PLAN_SCORE * top.score
+            and c.support >= PLAN_SUPPORT * top.support
+            and c.rare_compounds >= PLAN_SUPPORT * top.rare_compounds
+            and ctx.answers(c)
+        ]
     if not chosen:
         return ctx.declined(ctx.question.docs)
     chosen = sorted(chosen, key=lambda c: -c.score)[:MAX_BLOCKS]
@@ -70,7 +93,7 @@ def _lines(ctx: Context, chosen: list[Candidate]) -> str:
     quoted = []
     for c in chosen:
         entry = ctx.entry(c)
-        lead, quote = ctx.lead_and_quote(entry)
+        lead, quote = ctx.lead_and_quote(entry, cut=False)  # one plan's whole line: its answer must not be cut
         said = f"{lead}\n{quote}".strip() if ctx.question.query.wants_list else lead
         quoted.append((entry.meta, entry.passage, said))
     blocks = []

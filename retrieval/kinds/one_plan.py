@@ -3,7 +3,10 @@ as well is added in a short block, since the evidence does not pick one."""
 
 from __future__ import annotations
 
+import re
+
 from retrieval.answers import Answer
+from retrieval.compose import citation
 from retrieval.kinds.context import MAX_SOURCES, Context
 from retrieval.ranking import Candidate
 
@@ -24,7 +27,9 @@ def compose(ctx: Context) -> Answer:
     text = ctx.block(entry, whole=True if ctx.question.detailed else None)
     ordered = [best]
     for runner_up in _runners_up(ctx):
-        text += "\n\nNgoài ra:\n" + ctx.block(ctx.entry(runner_up))
+        other = ctx.entry(runner_up)
+        lead, _ = ctx.lead_and_quote(other, cut=False)
+        text += f"\n\nNgoài ra: {lead}\n{citation(other.meta, other.passage, ctx.link_base)}"
         ordered.append(runner_up)
     ordered += [c for c in ctx.candidates if c not in ordered]
     sources = [ctx.source(c) for c in ordered[:MAX_SOURCES]]
@@ -33,9 +38,23 @@ def compose(ctx: Context) -> Answer:
 
 
 def _runners_up(ctx: Context) -> list[Candidate]:
+    """Passages giving another date or figure for a "when" or "how much" question (a ward's two report deadlines):
+    the evidence does not pick one, so both are said."""
+    query = ctx.question.query
+    if not (query.wants_date or query.wants_number):
+        return []
     best = ctx.candidates[0]
-    return [
-        c
-        for c in ctx.candidates[1 : MAX_RUNNERS_UP + 1]
-        if c.score >= RUNNER_UP * best.score and c.unit >= RUNNER_UP_SENTENCE * best.unit and ctx.answers(c)
-    ]
+    said = _figures(ctx.lead_and_quote(ctx.entry(best), cut=False)[0])
+    found = []
+    for c in ctx.candidates[1 : MAX_RUNNERS_UP + 1]:
+        if c.score < RUNNER_UP * best.score or c.unit < RUNNER_UP_SENTENCE * best.unit or not ctx.answers(c):
+            continue
+        figures = _figures(ctx.lead_and_quote(ctx.entry(c), cut=False)[0])
+        if figures and not figures <= said:
+            found.append(c)
+            said |= figures
+    return found
+
+
+def _figures(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:/\d+)*", text))

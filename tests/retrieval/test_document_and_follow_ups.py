@@ -14,9 +14,9 @@ from knowledge.card import build_cards
 from knowledge.passages import Passage
 from retrieval.answering import Answerer
 from retrieval.decline import DeclineModel
-from retrieval.kinds.document import Aspect, document_aspect
 from retrieval.embeddings import make_embeddings
 from retrieval.follow_up import DETAIL_MARK
+from retrieval.kinds.document import Aspect, document_aspect
 from retrieval.vectorstore import PassageIndex, make_chroma_client
 from tests.fakes import FakeEmbeddings
 from tests.retrieval.conftest import CITY, CITY_SECTIONS, WARD, WARD_SECTIONS, passages_of
@@ -144,7 +144,7 @@ def test_follow_ups_through_the_dialog_survive_a_restart(
 
 def test_the_shipped_decline_model_loads_and_decides(tmp_path: Path) -> None:
     model = DeclineModel.shipped()
-    assert model.weights, "the decline model file is missing: run `thidua train-decline`"
+    assert model.weights, "the decline model file is missing: run `thidua train-models`"
     strong = dict.fromkeys(model_features(), 1.0)
     weak = dict.fromkeys(model_features(), 0.0)
     assert model.answers(strong) and not model.answers(weak)

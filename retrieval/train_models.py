@@ -1,0 +1,90 @@
+"""Build the ranking and decline models (``thidua train-models``) from the tuning questions, never the held-out ones.
+
+Ranking: every candidate passage of an answerable question, labelled 1 when it is the gold passage (same plan, most
+of the gold text) — a pointwise logistic model whose probability orders the candidates.
+Declining: the best evidence (after that ranking) of every question, labelled by whether the plans answer the question
+at all — 1 for an answerable question (declining it is the worst error, whatever passage came first), 0 for an
+out-of-scope one; its threshold is calibrated with a false decline costing twice a false answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retrieval.answering import Answerer
+from retrieval.decline import FEATURES as DECLINE_FEATURES
+from retrieval.evaluation import HIT_OVERLAP, passage_overlap
+from retrieval.linear_model import LinearModel
+from retrieval.ranking import RANK_FEATURES
+
+FALSE_DECLINE_COST = 2.0
+
+
+def _answerable(item: dict[str, Any]) -> bool:
+    return bool(item.get("doc")) and item.get("category") != "out_of_scope"
+
+
+def ranking_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate feature rows and whether each is the gold passage (questions whose gold was not found are left out)."""
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for item in items:
+        if not _answerable(item) or isinstance(item.get("doc"), list) or not item.get("gold_passage"):
+            continue
+        evidence = answerer.ranked_evidence(str(item["question"]))
+        overlaps = [
+            passage_overlap(item["gold_passage"], e.passage.text) if e.passage.document == item["doc"] else 0.0
+            for e in evidence
+        ]
+        best = max(overlaps, default=0.0)
+        if best < HIT_OVERLAP:
+            continue  # the gold passage was not among the candidates: nothing to learn about ordering them
+        gold = [o == best for o in overlaps]  # the one passage that holds the gold text, not its look-alikes
+        for e, is_gold in zip(evidence, gold, strict=True):
+            rows.append([e.rank_features[name] for name in RANK_FEATURES])
+            labels.append(int(is_gold))
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+
+
+def decline_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """The best evidence of each question and whether the plans answer it."""
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for item in items:
+        for e in answerer.ranked_evidence(str(item["question"]))[:1]:
+            rows.append([e.decline_features[name] for name in DECLINE_FEATURES])
+            labels.append(int(_answerable(item)))
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+
+
+def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], *, calibrate: bool) -> LinearModel:
+    """A standardised logistic regression (and, when ``calibrate``, its cost-calibrated threshold)."""
+    from sklearn.linear_model import LogisticRegression  # build-time only (dev dependency)
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=0).fit(z, y)
+    threshold = _calibrated(model.predict_proba(z)[:, 1], y) if calibrate else 0.5
+    return LinearModel(
+        tuple(features),
+        tuple(float(w) for w in model.coef_[0]),
+        float(model.intercept_[0]),
+        tuple(float(m) for m in mean),
+        tuple(float(s) for s in scale),
+        threshold,
+    )
+
+
+def _calibrated(probabilities: np.ndarray, y: np.ndarray) -> float:
+    best, best_cost = 0.5, float("inf")
+    for threshold in np.linspace(0.05, 0.95, 91):
+        answered = probabilities >= threshold
+        cost = FALSE_DECLINE_COST * np.sum(~answered & (y == 1)) + np.sum(answered & (y == 0))
+        if cost < best_cost:
+            best, best_cost = float(threshold), float(cost)
+    return round(best, 3)
