@@ -28,6 +28,8 @@ FEATURES = (
     "wants_number",
     "wants_list",
     "asks_duty",
+    "missing",
+    "unknown",
 )
 # Without a built model: the hand rule the model replaced (kept so a checkout without the model file still answers).
 MIN_SUPPORT = 0.3
@@ -54,6 +56,10 @@ class Evidence(Protocol):
     def score(self) -> float: ...
     @property
     def rank(self) -> float: ...
+    @property
+    def missing(self) -> float: ...
+    @property
+    def unknown(self) -> float: ...
 
 
 def decline_features(evidence: Evidence, query: ParsedQuery, terms: QuestionTerms) -> dict[str, float]:
@@ -74,6 +80,8 @@ def decline_features(evidence: Evidence, query: ParsedQuery, terms: QuestionTerm
         "wants_number": float(query.wants_number),
         "wants_list": float(query.wants_list),
         "asks_duty": float(query.asks_duty),
+        "missing": evidence.missing,
+        "unknown": evidence.unknown,
     }
 
 

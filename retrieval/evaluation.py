@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections import defaultdict
@@ -14,6 +15,18 @@ from retrieval.answering import Answer
 
 EARLY_CHARS = 200  # the asked facts should be read before this many characters
 HIT_OVERLAP = 0.5  # share of the gold passage's character trigrams a source must contain to count as it
+
+
+SPLIT_SEED = "thidua-bank-2026"
+HELD_OUT_SHARE = 45  # percent of the bank's sections held out from tuning
+
+
+def bank_part(item: dict[str, Any]) -> str:
+    """ "tuning" or "heldout": decided by the question's plan and section (its id when it has none) with a fixed seed,
+    so all questions about one section fall on the same side, whichever method wrote them."""
+    key = f"{item.get('doc')}|{item['section']}" if item.get("section") else str(item.get("id"))
+    digest = int(hashlib.sha256(f"{SPLIT_SEED}:{key}".encode()).hexdigest(), 16)
+    return "heldout" if digest % 100 < HELD_OUT_SHARE else "tuning"
 
 
 def judge_text(text: str) -> str:

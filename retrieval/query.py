@@ -190,7 +190,8 @@ _CONTACT_Q = re.compile(r"\b(so dien thoai|dien thoai|hotline|duong day nong|ema
 _COUNT_Q = re.compile(r"\b(co|gom|chia thanh|chia lam) (bao nhieu|may) (?!phan tram|tien|dong|nguoi|ho)\w")
 _LIST_Q = re.compile(
     r"\b(nhung gi|nhung nao|cac nao|gom|bao gom|nhiem vu gi|noi dung gi|nhung ai|ai la|cac giai phap|nhung viec"
-    r"|lam gi|lam nhung gi|nhu the nao|the nao|ra sao|yeu cau gi|trach nhiem|nhiem vu|tieu chi|giai doan|doi tuong"
+    r"|lam gi|lam nhung gi|nhu the nao|the nao|ra sao|yeu cau|trach nhiem|nhiem vu|tieu chi|giai doan|doi tuong"
+    r"|dieu kien|tieu chuan"
     r"|hinh thuc|cac buoc|danh sach|ke ten|liet ke)\b"
 )
 _DUTY_Q = re.compile(
@@ -215,6 +216,9 @@ EXPANSIONS: dict[str, str] = {
     "dau moi": "co quan thuong truc",
     "thuong truc": "co quan thuong truc",
     "co so phap ly": "can cu",
+    "dieu kien": "tieu chi",
+    "yeu cau thi dua": "tieu chi thi dua",
+    "duoc tang": "khen thuong",
     "can cu": "thuc hien",
     "dua tren": "can cu thuc hien",
     "muc tieu": "muc dich phan dau",
@@ -359,6 +363,7 @@ _QUESTION_PHRASES = (
     "nhung ai",
     "duoc khong",
     "co khong",
+    "ben nao",
 )
 
 

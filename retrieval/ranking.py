@@ -71,6 +71,8 @@ class Candidate:
     lexical_rr: float = 0.0  # 1 / (1 + its place in the lexical ranking)
     dense_rr: float = 0.0  # 1 / (1 + its place in the dense ranking)
     rank: float = 0.0  # the ranking model's probability that this passage answers: what candidates are sorted by
+    missing: float = 0.0  # the rarest question word the passage lacks, as a share of the rarest possible
+    unknown: float = 0.0  # share of the question's words that no plan has at all ("thời tiết", "thi tuyển")
 
 
 # The kinds of section a question may ask for: its wording (folded) → the words of such sections' titles.
@@ -226,7 +228,24 @@ class Ranker:
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
         compound_weight = sum(idf("p:" + c) for c in set(terms.compounds))
         rare_compounds = sum(idf("p:" + c) for c in held) / compound_weight if compound_weight else 1.0
-        return Candidate(row, fused, support, section, unit, compounds, rare_compounds, score, dense, facts)
+        ceiling = idf("w:\0") or 1.0  # an unseen word's idf: the largest there is
+        missing = max((idf("w:" + t) for t in words if t not in view.words), default=0.0) / ceiling
+        known = self._library.lexical.known
+        unknown = sum(1 for t in words if not known("w:" + t)) / len(words) if words else 0.0
+        return Candidate(
+            row,
+            fused,
+            support,
+            section,
+            unit,
+            compounds,
+            rare_compounds,
+            score,
+            dense,
+            facts,
+            missing=missing,
+            unknown=unknown,
+        )
 
     def _fact_match(self, facts: Sequence[Fact], question: Question, total_w: float) -> float:
         """How well the passage's extracted facts fit the question: a deadline for "when", a body for "who must"."""

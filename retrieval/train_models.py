@@ -17,10 +17,13 @@ import numpy as np
 from retrieval.answering import Answerer
 from retrieval.decline import FEATURES as DECLINE_FEATURES
 from retrieval.evaluation import HIT_OVERLAP, passage_overlap
+from retrieval.kinds import AnswerKind
 from retrieval.linear_model import LinearModel
 from retrieval.ranking import RANK_FEATURES
 
 FALSE_DECLINE_COST = 2.0
+RANKED_KINDS = frozenset({AnswerKind.ONE_PLAN, AnswerKind.EACH_PLAN, AnswerKind.NOT_FOUND})
+C_REGULARISATION = 0.1  # strong: a few hundred questions, correlated features
 
 
 def _answerable(item: dict[str, Any]) -> bool:
@@ -34,6 +37,8 @@ def ranking_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tup
     for item in items:
         if not _answerable(item) or isinstance(item.get("doc"), list) or not item.get("gold_passage"):
             continue
+        if answerer.kind(str(item["question"])) not in RANKED_KINDS:
+            continue  # answered from a document card or metadata: the ranking plays no part
         evidence = answerer.ranked_evidence(str(item["question"]))
         overlaps = [
             passage_overlap(item["gold_passage"], e.passage.text) if e.passage.document == item["doc"] else 0.0
@@ -68,7 +73,7 @@ def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], *, calibrate: boo
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=0).fit(z, y)
+    model = LogisticRegression(C=C_REGULARISATION, class_weight="balanced", max_iter=2000, random_state=0).fit(z, y)
     threshold = _calibrated(model.predict_proba(z)[:, 1], y) if calibrate else 0.5
     return LinearModel(
         tuple(features),
@@ -82,7 +87,7 @@ def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], *, calibrate: boo
 
 def _calibrated(probabilities: np.ndarray, y: np.ndarray) -> float:
     best, best_cost = 0.5, float("inf")
-    for threshold in np.linspace(0.05, 0.95, 91):
+    for threshold in np.linspace(0.01, 0.95, 95):
         answered = probabilities >= threshold
         cost = FALSE_DECLINE_COST * np.sum(~answered & (y == 1)) + np.sum(answered & (y == 0))
         if cost < best_cost:

@@ -125,9 +125,12 @@ BANK_DIR = Path(__file__).resolve().parent.parent / "tests" / "retrieval" / "ban
 DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
 
 
-def _default_eval_files() -> list[Path]:
-    files = [BANK_DIR / "tuning.jsonl", BANK_DIR / "heldout.jsonl", DEV_SET]
-    return [f for f in files if f.exists()]
+def _bank(part: str) -> list[dict[str, Any]]:
+    """The question bank's tuning or held-out part (every file under tests/retrieval/bank, split by section)."""
+    from retrieval.evaluation import bank_part
+
+    items = [item for path in sorted(BANK_DIR.glob("*.jsonl")) for item in (_items(path) or [])]
+    return [item for item in items if bank_part(item) == part]
 
 
 def _items(path: Path) -> list[dict[str, Any]] | None:
@@ -141,19 +144,29 @@ def _items(path: Path) -> list[dict[str, Any]] | None:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    """Judge the answers to question files (default: the bank's tuning and held-out parts, and the dev set)."""
+    """Judge the answers to question files; by default the bank's tuning and held-out parts, and the dev set."""
     from retrieval.evaluation import format_eval, run_eval
 
-    files = list(args.files) or _default_eval_files()
-    sets = [(f, _items(f)) for f in files]
-    if any(items is None for _, items in sets):
-        return 2
+    sets: list[tuple[str, list[dict[str, Any]]]] = []
+    if args.files:
+        for path in args.files:
+            items = _items(path)
+            if items is None:
+                return 2
+            sets.append((path.name, items))
+    else:
+        sets = [
+            ("ngân hàng câu hỏi — phần tinh chỉnh", _bank("tuning")),
+            ("ngân hàng câu hỏi — phần giữ lại", _bank("heldout")),
+        ]
+        dev = _items(DEV_SET) if DEV_SET.exists() else None
+        sets += [("dev.jsonl", dev)] if dev else []
     runtime = _runtime(settings)
     try:
-        for path, items in sets:
+        for name, items in sets:
             if len(sets) > 1:
-                print(f"== {path.name} ({len(items or [])} câu)")
-            print(format_eval(run_eval(items or [], lambda q: runtime.answer(q))))
+                print(f"== {name} ({len(items)} câu)")
+            print(format_eval(run_eval(items, lambda q: runtime.answer(q))))
         return 0
     finally:
         runtime.close()
@@ -166,9 +179,8 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
     from retrieval.ranking import RANK_FEATURES, RANK_MODEL_FILE
     from retrieval.train_models import decline_examples, fit, ranking_examples
 
-    files = list(args.files) or [BANK_DIR / "tuning.jsonl", *sorted(BANK_DIR.parent.glob("heldout[0-9]*.jsonl"))]
-    items: list[dict[str, Any]] = []
-    for path in files:
+    items: list[dict[str, Any]] = [] if args.files else _bank("tuning")
+    for path in list(args.files) or sorted(BANK_DIR.parent.glob("heldout[0-9]*.jsonl")):  # older sets, tuned on
         loaded = _items(path)
         if loaded is None:
             return 2

@@ -16,8 +16,8 @@ from retrieval.ranking import Candidate
 MAX_BLOCKS = 5  # plans answered separately when no locality is named
 PLAN_SCORE = 0.75  # a plan gets its own line when its best passage scores this close to the best plan's …
 PLAN_SUPPORT = 0.7  # … and covers the question (words and compounds) nearly as well
-DIFFER_SCORE = 0.85
-MAX_SEARCHED_ONE_BY_ONE = 20  # "which plans" questions search each plan on its own up to this many plans  # plans differ when two of them answer this close to the best
+DIFFER_SCORE = 0.85  # plans differ when two of them answer this close to the best
+MAX_SEARCHED_ONE_BY_ONE = 20  # "which plans" questions search each plan on its own up to this many plans
 
 
 def applies(ctx: Context) -> bool:
