@@ -37,6 +37,7 @@ SECTION_WEIGHT = 0.4  # how much a section title naming the question's words cou
 DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: sections are titled by who
 FACT_WEIGHT = 0.1  # an extracted fact of the wanted kind (deadline, body, award, target)
 
+DATED_COVER = 0.5  # share of the question's content the dated sentence must hold
 _CONTACT = re.compile(r"\b0\d{2,3}[ .]?\d{3}[ .]?\d{3,4}\b|@|https?://|www\.")
 
 
@@ -71,6 +72,7 @@ class Candidate:
     lexical_rr: float = 0.0  # 1 / (1 + its place in the lexical ranking)
     dense_rr: float = 0.0  # 1 / (1 + its place in the dense ranking)
     rank: float = 0.0  # the ranking model's probability that this passage answers: what candidates are sorted by
+    title_terms: float = 0.0  # share of the question's two-word terms its section path holds ("doanh nghiệp")
     missing: float = 0.0  # the rarest question word the passage lacks, as a share of the rarest possible
     unknown: float = 0.0  # share of the question's words that no plan has at all ("thời tiết", "thi tuyển")
 
@@ -110,7 +112,9 @@ RANK_FEATURES = (
     "lexical_rr",
     "dense_rr",
     "score",
+    "title_terms",
 )
+RANK_BLEND = 0.05  # weight of the learned log-odds beside the hand score (chosen on the tuning questions)
 RANK_MODEL_FILE = Path(__file__).with_name("rank_model.json")
 
 
@@ -176,8 +180,8 @@ class Ranker:
         """Sorted by the ranking model (by the hand score where no model is built)."""
         if not self._model.built:
             ranked = [replace(c, rank=c.score) for c in candidates]
-        else:
-            ranked = [replace(c, rank=self._model.probability(rank_features(c))) for c in candidates]
+        else:  # the hand score, corrected by what the model learned from the tuning questions
+            ranked = [replace(c, rank=c.score + RANK_BLEND * self._model.logit(rank_features(c))) for c in candidates]
         ranked.sort(key=lambda c: c.rank, reverse=True)
         return ranked
 
@@ -228,6 +232,11 @@ class Ranker:
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
         compound_weight = sum(idf("p:" + c) for c in set(terms.compounds))
         rare_compounds = sum(idf("p:" + c) for c in held) / compound_weight if compound_weight else 1.0
+        title_terms = (
+            sum(1 for c in set(terms.compounds) if c in view.section_pairs) / len(set(terms.compounds))
+            if terms.compounds
+            else 0.0
+        )
         ceiling = idf("w:\0") or 1.0  # an unseen word's idf: the largest there is
         missing = max((idf("w:" + t) for t in words if t not in view.words), default=0.0) / ceiling
         known = self._library.lexical.known
@@ -243,6 +252,7 @@ class Ranker:
             score,
             dense,
             facts,
+            title_terms=title_terms,
             missing=missing,
             unknown=unknown,
         )
@@ -282,6 +292,13 @@ class Ranker:
             extra=terms.expansion + terms.kind_hints,
         )
 
+    def _covers(self, held: frozenset[str], question: Question) -> bool:
+        """Whether a sentence with its section's title holds at least half of the question's content, by rarity."""
+        idf = self._library.lexical.idf
+        words = set(question.terms.content)
+        total = sum(idf("w:" + w) for w in words)
+        return not total or sum(idf("w:" + w) for w in words if w in held) >= DATED_COVER * total
+
     def answers(self, candidate: Candidate, question: Question) -> bool:
         """Whether the evidence covers the question's subject and holds the kind of answer asked for."""
         if not self._holds_what_is_asked(candidate, question):
@@ -296,7 +313,10 @@ class Ranker:
         query, terms = question.query, question.terms
         view = self._library.details(candidate.row)
         ranked = sorted(view.units, key=lambda u: self.unit_score(u, question), reverse=True)[:2]
-        if query.wants_date and not any(has_date(u.folded) for u in ranked):
+        # "when": the sentence that answers states a date and holds most of what the question is about
+        if query.wants_date and not any(
+            has_date(u.folded) and self._covers(u.words | view.section_words, question) for u in ranked
+        ):
             return False
         if query.wants_number and not any(has_number(u.folded) for u in ranked):
             return False

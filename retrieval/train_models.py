@@ -21,7 +21,7 @@ from retrieval.kinds import AnswerKind
 from retrieval.linear_model import LinearModel
 from retrieval.ranking import RANK_FEATURES
 
-FALSE_DECLINE_COST = 2.0
+FALSE_DECLINE_COST = 1.0
 RANKED_KINDS = frozenset({AnswerKind.ONE_PLAN, AnswerKind.EACH_PLAN, AnswerKind.NOT_FOUND})
 C_REGULARISATION = 0.1  # strong: a few hundred questions, correlated features
 

@@ -180,7 +180,9 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
     from retrieval.train_models import decline_examples, fit, ranking_examples
 
     items: list[dict[str, Any]] = [] if args.files else _bank("tuning")
-    for path in list(args.files) or sorted(BANK_DIR.parent.glob("heldout[0-9]*.jsonl")):  # older sets, tuned on
+    # besides the bank's tuning part: the older question sets and the dev set, all tuned on before (never the held-out)
+    older = [*sorted(BANK_DIR.parent.glob("heldout[0-9]*.jsonl")), BANK_DIR.parent / "heldout.jsonl", DEV_SET]
+    for path in list(args.files) or [p for p in older if p.exists()]:
         loaded = _items(path)
         if loaded is None:
             return 2

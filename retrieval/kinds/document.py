@@ -132,7 +132,7 @@ def applies(ctx: Context) -> bool:
         return False
     numbers = {w for meta in ctx.library.metas.values() for w in re.findall(r"[a-z]+", meta.number.lower())}
     other = [w for w in ctx.question.terms.content if w not in _ASPECT_WORDS | numbers and not w.isdigit()]
-    if len(other) > MAX_OTHER_WORDS:
+    if len(other) > MAX_OTHER_WORDS or not _numbers_held(ctx):
         return False
     if aspect is Aspect.IDENTITY:
         return asks_identity(ctx)
@@ -163,6 +163,17 @@ def compose(ctx: Context) -> Answer:
         lines.append(f"{names}: văn bản em có không ghi rõ (hoặc bản quét không đọc được) nội dung này.")
     localities = [c.meta.locality for c in cards]
     return Answer(ctx.question.raw, "\n\n".join(lines), True, sources[:MAX_SOURCES], localities)
+
+
+def _numbers_held(ctx: Context) -> bool:
+    """Every number the question names (a year, a plan number) belongs to a plan held: "kế hoạch … năm 2020" is
+    about no plan here."""
+    held = {
+        n.lstrip("0")
+        for meta in ctx.library.metas.values()
+        for n in re.findall(r"\d+", f"{meta.number} {meta.date} {meta.title}")
+    }
+    return all(n.lstrip("0") in held for n in ctx.question.query.numbers)
 
 
 def _cards_asked(ctx: Context) -> list[PlanCard]:
