@@ -1,0 +1,71 @@
+"""The public page of one plan: every passage in reading order under its section headings, each with its anchor.
+
+Answer citations link here (``/plans/{document}#p12``); residents reach it from the chat without signing in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Protocol
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import Response
+
+from admin.console import render
+from admin.deps import SessionDep
+from core.documents import get_active_plan
+from core.errors import ErrorCode, ThiduaError
+from knowledge.passages import Passage
+
+router = APIRouter(include_in_schema=False)
+
+DocumentName = Annotated[str, Path(min_length=1, max_length=255)]
+
+
+class PlanSource(Protocol):
+    """What the page needs from the runtime: the passages of one plan in reading order."""
+
+    def plan_passages(self, document: str) -> list[Passage]:
+        """The plan's passages."""
+        ...
+
+
+@dataclass
+class Block:
+    """A run of passages under the same section path; ``new_heads`` are the headings it opens."""
+
+    new_heads: list[tuple[int, str]]
+    passages: list[Passage] = field(default_factory=list)
+
+
+def blocks(passages: list[Passage]) -> list[Block]:
+    """Group passages under their sections, naming only the headings that change from the previous block."""
+    out: list[Block] = []
+    current: tuple[str, ...] | None = None
+    for passage in passages:
+        if passage.section_path != current:
+            shared = 0
+            previous = current or ()
+            while shared < min(len(previous), len(passage.section_path)) and (
+                previous[shared] == passage.section_path[shared]
+            ):
+                shared += 1
+            heads = [(level, title) for level, title in enumerate(passage.section_path) if level >= shared]
+            out.append(Block(new_heads=heads))
+            current = passage.section_path
+        out[-1].passages.append(passage)
+    return out
+
+
+@router.get("/plans/{document}")
+def plan_page(request: Request, document: DocumentName, session: SessionDep) -> Response:
+    """The plan, read-only, for anyone."""
+    plan = get_active_plan(session=session, name=document)
+    source: PlanSource = request.app.state.runtime
+    passages = source.plan_passages(plan.name)
+    if not passages:
+        raise ThiduaError(ErrorCode.NOT_FOUND, "Kế hoạch này chưa được lập chỉ mục để hiển thị.")
+    context = {"plan": plan, "meta": plan.meta, "blocks": blocks(passages), "ocr": bool(plan.meta.get("ocr"))}
+    response = render.page(request, "plan.html", context)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
