@@ -590,15 +590,18 @@ EXPORT_HEADERS = (
 )
 
 
-def _local_text(moment: datetime) -> str:
+def _local_time(moment: datetime) -> datetime:
+    # Spreadsheets know no time zones: the export gives Vietnam wall-clock time, to the minute.
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
+    return aware.astimezone(VIETNAM_TZ).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def export_rows(
     *, session: Session, filters: InitiativeFilters, sort: SortKey = SortKey.CREATED_DESC
-) -> Iterator[list[str]]:
-    """The matching submissions as rows of text under ``EXPORT_HEADERS`` (not yet made spreadsheet-safe)."""
+) -> Iterator[list[str | datetime]]:
+    """The matching submissions as rows under ``EXPORT_HEADERS``: text (not yet made spreadsheet-safe), and the
+    submission and update times as Vietnam wall-clock datetimes.
+    """
     names = {reviewer_id: username for reviewer_id, username in session.execute(select(Reviewer.id, Reviewer.username))}
     query = _ordered(_filtered(select(Initiative), filters), sort).execution_options(yield_per=500)
     for initiative in session.scalars(query):
@@ -607,8 +610,8 @@ def export_rows(
             initiative.code,
             initiative.title,
             state.label,
-            _local_text(initiative.created_at),
-            _local_text(initiative.updated_at),
+            _local_time(initiative.created_at),
+            _local_time(initiative.updated_at),
             initiative.proposer_name,
             initiative.participant_kind,
             initiative.unit,

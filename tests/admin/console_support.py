@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.models import Attachment, Initiative
 from core.settings import Settings
 from knowledge.passages import Passage
 from tests.admin.conftest import PASSWORD
@@ -50,3 +52,25 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     queue = client.get("/admin")
     assert queue.status_code == 200, queue.text
     return csrf_of(queue.text)
+
+
+def add_attachment(
+    session: Session, settings: Settings, initiative: Initiative, *, name: str, content_type: str, data: bytes
+) -> Attachment:
+    """Store ``data`` as an attachment of ``initiative``."""
+    stored = settings.uploads_dir / "attachments" / f"{initiative.id}-{name}"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(data)
+    attachment = Attachment(
+        initiative_id=initiative.id,
+        channel=initiative.channel,
+        channel_user_id=initiative.channel_user_id,
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_path=f"attachments/{initiative.id}-{name}",
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment

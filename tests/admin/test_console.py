@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from admin.console import session as console_session
-from core.models import Role
+from core.models import Reviewer, Role
 from core.settings import Settings
-from tests.admin.console_support import ConsoleRuntime, csrf_of, sign_in
+from tests.admin.console_support import ConsoleRuntime, add_attachment, csrf_of, sign_in
+from tests.bot.support import PNG
 from tests.factories import make_initiative, make_reviewer
 from thidua.app import create_app
 
@@ -112,3 +116,184 @@ def test_reviewer_gets_403_on_admin_pages(console: TestClient, reviewer_csrf: st
 def test_admin_sees_admin_menus(console: TestClient, admin_csrf: str) -> None:
     queue = console.get("/admin")
     assert 'href="/admin/accounts"' in queue.text and 'href="/admin/plans"' in queue.text
+
+
+def test_queue_tabs_filters_and_folded_search(console: TestClient, session: Session, reviewer_csrf: str) -> None:
+    make_initiative(session, title="Chuyển đổi số trong thu phí chợ", locality="Cà Mau")
+    make_initiative(session, title="Sổ tay văn hóa khu phố", field="Văn hóa, xã hội", locality="Huế")
+    session.commit()
+    page = console.get("/admin", params={"q": "chuyen doi so cho"})
+    assert "Chuyển đổi số trong thu phí chợ" in page.text
+    assert "Sổ tay văn hóa" not in page.text
+    by_locality = console.get("/admin", params={"locality": "Huế", "field": "", "date_from": ""})
+    assert "Sổ tay văn hóa" in by_locality.text and "thu phí chợ" not in by_locality.text
+    # The tab links keep the filters, so a view can be shared.
+    assert "locality=Hu%E1%BA%BF&amp;state=submitted" in by_locality.text or "state=submitted&amp;locality" in (
+        by_locality.text
+    )
+    accepted = console.get("/admin", params={"state": "accepted"})
+    assert "Không có hồ sơ nào" in accepted.text
+    bad = console.get("/admin", params={"date_from": "hôm qua"})
+    assert bad.status_code == 422 and "date_from" in bad.text
+
+
+def test_mine_tab_and_paging(console: TestClient, session: Session, reviewer_csrf: str) -> None:
+    for _ in range(21):
+        make_initiative(session)
+    session.commit()
+    first = console.get("/admin")
+    assert "trang 1/2" in first.text and 'rel="next"' in first.text
+    second = console.get("/admin", params={"page": 2})
+    assert second.text.count('name="ids"') == 1
+    mine = console.get("/admin", params={"mine": 1})
+    assert "Không có hồ sơ nào" in mine.text
+
+
+def test_detail_actions_comment_request_info_and_accept(
+    console: TestClient, session: Session, settings: Settings, reviewer_csrf: str
+) -> None:
+    item = make_initiative(session)
+    add_attachment(session, settings, item, name="anh.png", content_type="image/png", data=PNG)
+    add_attachment(session, settings, item, name="to-trinh.pdf", content_type="application/pdf", data=b"%PDF-1.4 x")
+    add_attachment(session, settings, item, name="trang.html", content_type="text/html", data=b"<script>1</script>")
+    session.commit()
+    url = f"/admin/initiatives/{item.id}"
+    page = console.get(url)
+    assert page.status_code == 200
+    assert f'<img src="{url}/attachments/' in page.text and "<iframe" in page.text
+    internal = console.post(
+        f"{url}/comments", data={"text": "Cần hỏi thêm phòng Tư pháp", "internal": "true", "csrf_token": reviewer_csrf}
+    )
+    assert "Đã thêm trao đổi nội bộ." in internal.text
+    no_note = console.post(
+        f"{url}/transitions", data={"to_state": "in_review", "csrf_token": reviewer_csrf}, headers={"referer": url}
+    )
+    assert "Đã chuyển sang “Đang xem xét”." in no_note.text
+    missing = console.post(
+        f"{url}/transitions", data={"to_state": "needs_info", "csrf_token": reviewer_csrf}, headers={"referer": url}
+    )
+    assert "Cần ghi rõ thông tin cần bổ sung" in missing.text
+    asked = console.post(
+        f"{url}/transitions",
+        data={"to_state": "needs_info", "note": "Bổ sung số liệu", "csrf_token": reviewer_csrf},
+        headers={"referer": url},
+    )
+    assert "Cần bổ sung thông tin" in asked.text
+    assert 'value="accepted"' not in asked.text  # only the legal moves are offered
+    internal_section = asked.text.split('id="h-internal"')[1]
+    assert "Cần hỏi thêm phòng Tư pháp" in internal_section
+    assert "Cần hỏi thêm phòng Tư pháp" not in asked.text.split('id="h-answer"')[1].split('id="h-internal"')[0]
+
+
+def test_attachments_open_inline_only_when_safe_and_only_with_a_session(
+    console: TestClient, session: Session, settings: Settings, reviewer_csrf: str
+) -> None:
+    item = make_initiative(session)
+    image = add_attachment(session, settings, item, name="anh.png", content_type="image/png", data=PNG)
+    fake = add_attachment(session, settings, item, name="gia.pdf", content_type="application/pdf", data=b"<html>")
+    session.commit()
+    base = f"/admin/initiatives/{item.id}/attachments"
+    shown = console.get(f"{base}/{image.id}", params={"inline": 1})
+    assert shown.headers["content-type"] == "image/png"
+    assert shown.headers["content-disposition"].startswith("inline")
+    assert "sandbox" in shown.headers["content-security-policy"]
+    refused = console.get(f"{base}/{fake.id}", params={"inline": 1})
+    assert refused.headers["content-type"] == "application/octet-stream"
+    assert refused.headers["content-disposition"].startswith("attachment")
+    console.cookies.clear()
+    anonymous = console.get(f"{base}/{image.id}", params={"inline": 1}, follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/admin/login")
+
+
+def test_bulk_assign_confirms_then_reports_each(console: TestClient, session: Session, reviewer_csrf: str) -> None:
+    first, second = make_initiative(session), make_initiative(session)
+    session.commit()
+    me = session.scalar(select(Reviewer.id).where(Reviewer.username == "le.reviewer"))
+    ids = [str(first.id), str(second.id), "999999"]
+    confirm = console.post("/admin/bulk", data={"action": f"assign:{me}", "ids": ids[:2], "csrf_token": reviewer_csrf})
+    assert "Xác nhận thao tác với 2 hồ sơ" in confirm.text
+    done = console.post("/admin/bulk/apply", data={"action": f"assign:{me}", "ids": ids, "csrf_token": reviewer_csrf})
+    assert "2/3 hồ sơ thành công" in done.text
+    assert "Không tìm thấy sáng kiến số 999999" in done.text
+    moved = console.post(
+        "/admin/bulk/apply",
+        data={"action": "state:rejected", "ids": ids[:2], "note": "", "csrf_token": reviewer_csrf},
+    )
+    assert "0/2 hồ sơ thành công" in moved.text
+    mine = console.get("/admin", params={"mine": 1})
+    assert first.code in mine.text and second.code in mine.text
+
+
+def test_export_respects_the_filters(console: TestClient, session: Session, reviewer_csrf: str) -> None:
+    make_initiative(session, title="Bản đồ số di tích", locality="Huế")
+    make_initiative(session, title="Chợ không tiền mặt", locality="Cà Mau")
+    session.commit()
+    response = console.get("/admin/export", params={"locality": "Huế", "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert titles == ["Bản đồ số di tích"]
+    assert isinstance(sheet["D2"].value, datetime)
+    csv_text = console.get("/admin/export", params={"q": "cho khong tien mat", "format": "csv"}).content.decode(
+        "utf-8-sig"
+    )
+    assert "Chợ không tiền mặt" in csv_text and "Bản đồ số" not in csv_text
+
+
+def test_dashboard_draws_charts(console: TestClient, session: Session, reviewer_csrf: str) -> None:
+    make_initiative(session, locality="Huế")
+    make_initiative(session, locality="Huế", field="Y tế")
+    session.commit()
+    page = console.get("/admin/dashboard", params={"locality": "Huế"})
+    assert page.status_code == 200
+    assert page.text.count("<svg") == 4
+    assert 'aria-label="Theo địa bàn: Huế 2"' in page.text
+
+
+def test_password_change_keeps_this_session(console: TestClient, session: Session, reviewer_csrf: str) -> None:
+    wrong = console.post(
+        "/admin/password",
+        data={
+            "current": "khong-dung-dau",
+            "new": "mat-khau-moi-123",
+            "repeated": "mat-khau-moi-123",
+            "csrf_token": reviewer_csrf,
+        },
+        headers={"referer": "http://testserver/admin/password"},
+    )
+    assert "Mật khẩu hiện tại không đúng." in wrong.text
+    changed = console.post(
+        "/admin/password",
+        data={
+            "current": "mat-khau-du-dai",
+            "new": "mat-khau-moi-123",
+            "repeated": "mat-khau-moi-123",
+            "csrf_token": reviewer_csrf,
+        },
+    )
+    assert "Đã đổi mật khẩu." in changed.text
+    assert console.get("/admin").status_code == 200
+
+
+def test_admin_creates_disables_and_resets_accounts(console: TestClient, session: Session, admin_csrf: str) -> None:
+    created = console.post(
+        "/admin/accounts",
+        data={
+            "username": "pham.canbo",
+            "password": "mat-khau-du-dai",
+            "full_name": "Phạm Cán Bộ",
+            "csrf_token": admin_csrf,
+        },
+    )
+    assert "Đã tạo tài khoản pham.canbo." in created.text
+    account = session.scalar(select(Reviewer).where(Reviewer.username == "pham.canbo"))
+    assert account is not None
+    short = console.post(
+        f"/admin/accounts/{account.id}",
+        data={"action": "password", "password": "ngan", "csrf_token": admin_csrf},
+        headers={"referer": "http://testserver/admin/accounts"},
+    )
+    assert "Dữ liệu không hợp lệ" in short.text
+    disabled = console.post(f"/admin/accounts/{account.id}", data={"action": "disable", "csrf_token": admin_csrf})
+    assert "Đã khóa tài khoản pham.canbo." in disabled.text
+    enabled = console.post(f"/admin/accounts/{account.id}", data={"action": "enable", "csrf_token": admin_csrf})
+    assert "Đã mở lại tài khoản pham.canbo." in enabled.text
