@@ -1,22 +1,24 @@
-"""Bar charts drawn as SVG on the server: the geometry here, the markup in ``templates/_chart.html``."""
+"""Bar charts drawn as SVG on the server: the geometry here, the markup in ``templates/_chart.html``.
+
+Each row puts the label (left) and the count (right) above a bar whose length is a percentage of the chart's
+width, so the SVG fills any width without scaling its text: it reads the same on a 390 px phone and a desktop.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-BAR_HEIGHT = 26
-LABEL_WIDTH = 190
-CHART_WIDTH = 560
+ROW_HEIGHT = 44
 
 
 @dataclass(frozen=True)
 class Bar:
-    """One bar: its label, count, position and length in SVG units."""
+    """One bar: its label, count, top in SVG units and length in percent of the width."""
 
     label: str
     count: int
     y: int
-    length: float
+    percent: float
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,7 @@ class Chart:
 
     title: str
     bars: list[Bar]
-    width: int
     height: int
-    label_width: int
 
     @property
     def empty(self) -> bool:
@@ -36,14 +36,11 @@ class Chart:
 
 
 def bar_chart(title: str, pairs: list[tuple[str, int]], *, limit: int = 12) -> Chart:
-    """A chart of the first ``limit`` (label, count) pairs, longest bar filling the width."""
+    """A chart of the first ``limit`` (label, count) pairs, the longest bar filling the width."""
     shown = pairs[:limit]
     top = max((count for _label, count in shown), default=0) or 1
-    room = CHART_WIDTH - LABEL_WIDTH - 50
     bars = [
-        Bar(label=label or "(chưa ghi)", count=count, y=index * BAR_HEIGHT, length=round(room * count / top, 1))
+        Bar(label=label or "(chưa ghi)", count=count, y=index * ROW_HEIGHT, percent=round(100 * count / top, 1))
         for index, (label, count) in enumerate(shown)
     ]
-    return Chart(
-        title=title, bars=bars, width=CHART_WIDTH, height=max(1, len(bars)) * BAR_HEIGHT, label_width=LABEL_WIDTH
-    )
+    return Chart(title=title, bars=bars, height=max(1, len(bars)) * ROW_HEIGHT)

@@ -14,6 +14,7 @@ from admin.deps import SessionDep, SettingsDep
 from core.errors import ThiduaError
 from core.models import Attachment, InitiativeState
 from core.review import (
+    SUBMITTER_ACTOR,
     add_comment,
     assign,
     attachment_file,
@@ -67,7 +68,13 @@ def detail_page(
         "to_submitter": [
             event
             for event in initiative.events
-            if (event.kind in {"comment", "transition"} and not event.internal and event.note) or event.kind == "reply"
+            if event.kind == "reply"
+            or (
+                event.kind in {"comment", "transition"}
+                and event.actor != SUBMITTER_ACTOR
+                and not event.internal
+                and event.note
+            )
         ],
     }
     return render.page(request, "detail.html", context)

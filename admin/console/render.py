@@ -39,7 +39,16 @@ def _size(count: int) -> str:
     return f"{count} byte"
 
 
+def _actor(actor: str) -> str:
+    if actor == "submitter":
+        return "người đề xuất"
+    if actor == "system":
+        return "hệ thống"
+    return actor.removeprefix("reviewer:")
+
+
 templates.env.filters["local"] = _local
+templates.env.filters["actor"] = _actor
 templates.env.filters["size"] = _size
 templates.env.filters["state_label"] = lambda value: InitiativeState(value).label
 templates.env.filters["number"] = lambda value: f"{int(value):,}".replace(",", ".")
