@@ -297,3 +297,16 @@ def test_admin_creates_disables_and_resets_accounts(console: TestClient, session
     assert "Đã khóa tài khoản pham.canbo." in disabled.text
     enabled = console.post(f"/admin/accounts/{account.id}", data={"action": "enable", "csrf_token": admin_csrf})
     assert "Đã mở lại tài khoản pham.canbo." in enabled.text
+
+
+def test_an_unexpected_failure_is_a_page_without_a_trace(
+    console: TestClient, reviewer_csrf: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: object) -> None:
+        raise RuntimeError("secret SQL parameters")
+
+    monkeypatch.setattr("admin.console.figures.stats", broken)
+    page = console.get("/admin/dashboard")
+    assert page.status_code == 500
+    assert "text/html" in page.headers["content-type"]
+    assert "Đã có lỗi hệ thống" in page.text and "secret" not in page.text and "Traceback" not in page.text
