@@ -5,6 +5,7 @@ similar earlier submissions, statistics and export rows. Every change is appende
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -91,6 +92,16 @@ class SortKey(StrEnum):
     CODE_DESC = "-code"
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_day(value: object) -> object:
+    """Refuse a day given as text in any form but YYYY-MM-DD (pydantic alone would read "0.0" as 1970-01-01)."""
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip()):
+        raise ValueError("expected a day as YYYY-MM-DD")
+    return value
+
+
 class InitiativeFilters(BaseModel):
     """Which submissions to list, count or export; every given filter must hold."""
 
@@ -108,6 +119,11 @@ class InitiativeFilters(BaseModel):
     q: str | None = Field(
         None, max_length=200, description="Text search, with or without diacritics; a receipt code finds that one."
     )
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_day(cls, value: object) -> object:
+        return iso_day(value)
 
     @field_validator("field", "participant_kind", "locality", "unit", "q")
     @classmethod

@@ -12,7 +12,7 @@ from admin.console import render
 from admin.console.deps import CheckedViewer, ViewerDep
 from admin.deps import SessionDep, SettingsDep
 from core.errors import ThiduaError
-from core.models import Attachment, InitiativeState
+from core.models import Attachment, InitiativeEvent, InitiativeState
 from core.review import (
     SUBMITTER_ACTOR,
     add_comment,
@@ -45,6 +45,14 @@ def _previews(settings: Settings, attachments: list[Attachment]) -> dict[int, st
         except ThiduaError:
             shown[attachment.id] = "missing"
     return shown
+
+
+def _with_submitter(event: InitiativeEvent) -> bool:
+    """Whether the event is part of the exchange with the submitter: their replies, and what reviewers sent them."""
+    if event.kind == "reply":
+        return True
+    sent = event.kind in {"comment", "transition"} and not event.internal and bool(event.note)
+    return sent and event.actor != SUBMITTER_ACTOR
 
 
 @router.get("/{initiative_id}")

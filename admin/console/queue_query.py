@@ -6,10 +6,10 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.models import InitiativeState
-from core.review import InitiativeFilters, SortKey
+from core.review import InitiativeFilters, SortKey, iso_day
 
 PAGE_SIZE = 20
 
@@ -45,6 +45,11 @@ class QueueQuery(BaseModel):
         if isinstance(data, dict):
             return {key: value for key, value in data.items() if value not in ("", None)}
         return data
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_day(cls, value: object) -> object:
+        return iso_day(value)
 
     def filters(self, *, viewer_id: int) -> InitiativeFilters:
         """The core filters this view stands for."""

@@ -105,6 +105,7 @@ def _upload_plan_and_ask(driver: WebDriver, live: LiveServer, tmp_path: Path) ->
         driver.find_element(By.ID, field).send_keys(value)
     submit(driver, "form[action='/admin/plans'] button[type=submit]")
     wait_text(driver, "Kế hoạch ke-hoach-hoa-binh.txt: đã thêm", timeout=180)
+    both_widths(driver, live.screenshots, "plans")
     driver.get(live.url + "/plans/ke-hoach-hoa-binh.txt")
     assert driver.find_elements(By.CSS_SELECTOR, "div.passage[id^='p']")
     both_widths(driver, live.screenshots, "plan")
