@@ -20,6 +20,11 @@ from core.settings import Settings
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 FLASH_COOKIE = "thidua_flash"
+# Every page's assets are the app's own; nothing inline runs, and no other site may frame a page.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; frame-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
@@ -95,6 +100,8 @@ def page(request: Request, template: str, context: dict[str, Any] | None = None,
     }
     response = templates.TemplateResponse(request, template, values, status_code=status)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Referrer-Policy"] = "same-origin"
     if values["flash"] is not None:
         response.delete_cookie(FLASH_COOKIE, path=console_session.COOKIE_PATH)
     return _keep_session(request, response)

@@ -66,6 +66,9 @@ def test_sign_in_sets_a_guarded_cookie(console: TestClient, session: Session) ->
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("thidua_console"))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/admin" in cookie
     assert "Secure" not in cookie  # only in production
+    page = console.get("/admin")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
 
 
 def test_wrong_password_stays_on_sign_in(console: TestClient, session: Session) -> None:
