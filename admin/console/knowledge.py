@@ -47,13 +47,17 @@ def upload(
     locality: MetaField = "",
     number: MetaField = "",
     date: MetaField = "",
+    level: Annotated[str, Form(max_length=32)] = "",
+    aliases: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Add a new plan; metadata left blank is read from the plan's header."""
     name = plan_file_name(file.filename)
     existing = find_plan(session=session, name=name)
     if existing is not None and existing.is_active:
         raise ThiduaError(ErrorCode.CONFLICT, f"Đã có kế hoạch {name}; hãy dùng chức năng thay thế.")
-    meta = given_meta(title=title, issuer=issuer, locality=locality, number=number, date=date)
+    meta = given_meta(
+        title=title, issuer=issuer, level=level, locality=locality, number=number, date=date, aliases=aliases
+    )
     actor = reviewer_actor(admin.reviewer)
     result = ingest_uploaded(session=session, runtime=runtime, actor=actor, upload=file, name=name, meta=meta)
     return render.redirect(request, "/admin/plans", ok=_result_text(result))
