@@ -125,6 +125,11 @@ def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def status_detail(status: int) -> str:
+    """What an HTTP status means, in Vietnamese."""
+    return _DETAIL_BY_STATUS.get(status, "Yêu cầu không thực hiện được.")
+
+
 def _body(code: ErrorCode, detail: str) -> dict[str, str]:
     return {"error": code.value, "detail": detail}
 
@@ -162,8 +167,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     code = _CODE_BY_STATUS.get(status, ErrorCode.INTERNAL if status >= 500 else ErrorCode.BAD_REQUEST)
-    detail = _DETAIL_BY_STATUS.get(status, "Yêu cầu không thực hiện được.")
-    return JSONResponse(_body(code, detail), status_code=status, headers=dict(exc.headers or {}))
+    return JSONResponse(_body(code, status_detail(status)), status_code=status, headers=dict(exc.headers or {}))
 
 
 _INTERNAL_DETAIL = "Đã có lỗi hệ thống. Vui lòng thử lại sau."

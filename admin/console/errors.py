@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from admin.console import render
 from admin.console import session as console_session
-from admin.errors import _DETAIL_BY_STATUS, STATUS_BY_CODE, validation_detail
+from admin.errors import STATUS_BY_CODE, status_detail, validation_detail
 from core.errors import ErrorCode, ThiduaError
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -34,7 +34,7 @@ def _to_sign_in(request: Request, detail: str) -> Response:
     target = SIGN_IN if request.method != "GET" or back == "/admin" else f"{SIGN_IN}?next={quote(back, safe='')}"
     request.state.viewer = None
     response = render.redirect(request, target, error=detail)
-    console_session.clear_cookie(response, settings=render._settings(request))
+    console_session.clear_cookie(response, settings=render.settings_of(request))
     return response
 
 
@@ -59,7 +59,7 @@ def _console_aware(json_handler: Handler) -> Handler:
         if isinstance(exc, RequestValidationError):
             return _failure(request, ErrorCode.VALIDATION, validation_detail(exc.errors()), 422)
         assert isinstance(exc, StarletteHTTPException)
-        detail = _DETAIL_BY_STATUS.get(exc.status_code, "Yêu cầu không thực hiện được.")
+        detail = status_detail(exc.status_code)
         return _error_page(request, exc.status_code, detail)
 
     return handle

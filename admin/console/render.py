@@ -59,7 +59,8 @@ templates.env.filters["state_label"] = lambda value: InitiativeState(value).labe
 templates.env.filters["number"] = lambda value: f"{int(value):,}".replace(",", ".")
 
 
-def _settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
+    """The settings of the running app."""
     settings: Settings = request.app.state.runtime.settings
     return settings
 
@@ -75,7 +76,7 @@ def _flash(request: Request) -> tuple[str, str] | None:
 def _keep_session(request: Request, response: Response) -> Response:
     """Re-issue the session cookie (the idle expiry restarts) and drop a shown flash message."""
     viewer: Viewer | None = getattr(request.state, "viewer", None)
-    settings = _settings(request)
+    settings = settings_of(request)
     if viewer is not None:
         value = console_session.issue(settings=settings, session=viewer.session)
         console_session.set_cookie(
@@ -130,6 +131,6 @@ def redirect(request: Request, url: str, *, ok: str | None = None, error: str | 
             path=console_session.COOKIE_PATH,
             httponly=True,
             samesite="lax",
-            secure=_settings(request).environment == "production",
+            secure=settings_of(request).environment == "production",
         )
     return _keep_session(request, response)
