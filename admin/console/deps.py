@@ -73,9 +73,9 @@ async def require_csrf(request: Request, viewer: ViewerDep) -> Viewer:
 CheckedViewer = Annotated[Viewer, Depends(require_csrf)]
 
 
-async def require_admin_csrf(viewer: CheckedViewer) -> Viewer:
-    """An admin's checked request; ``forbidden`` for other reviewers."""
-    return get_admin_viewer(viewer)
+async def require_admin_csrf(viewer: AdminViewerDep, _checked: CheckedViewer) -> Viewer:
+    """An admin's request carrying the CSRF token; ``forbidden`` for other reviewers."""
+    return viewer
 
 
 CheckedAdmin = Annotated[Viewer, Depends(require_admin_csrf)]
