@@ -32,10 +32,21 @@ class PlanSource(Protocol):
 
 @dataclass
 class Block:
-    """A run of passages under the same section path; ``new_heads`` are the headings it opens."""
+    """A run of passages under the same section path; ``new_heads`` are the headings it opens.
+
+    When the first passage begins with its deepest heading (as most do), that line is shown as the heading
+    (``lead_level``) instead of printing the heading twice.
+    """
 
     new_heads: list[tuple[int, str]]
     passages: list[Passage] = field(default_factory=list)
+    lead_level: int | None = None
+
+
+def _begins_with(passage: Passage, heading: str) -> bool:
+    """Whether the passage's first line is the heading itself (a longer line is a paragraph, not a heading)."""
+    first_line = passage.text.lstrip().split("\n", 1)[0].strip().rstrip(".:").casefold()
+    return bool(first_line) and first_line == heading.strip().rstrip(".:").casefold()
 
 
 def blocks(passages: list[Passage]) -> list[Block]:
@@ -51,7 +62,8 @@ def blocks(passages: list[Passage]) -> list[Block]:
             ):
                 shared += 1
             heads = [(level, title) for level, title in enumerate(passage.section_path) if level >= shared]
-            out.append(Block(new_heads=heads))
+            lead = heads[-1][0] if heads and _begins_with(passage, heads[-1][1]) else None
+            out.append(Block(new_heads=heads[:-1] if lead is not None else heads, lead_level=lead))
             current = passage.section_path
         out[-1].passages.append(passage)
     return out
