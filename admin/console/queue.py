@@ -12,6 +12,7 @@ from admin.console import render
 from admin.console.deps import CheckedViewer, ViewerDep
 from admin.console.queue_query import PAGE_SIZE, SORT_LABELS, QueueQuery
 from admin.deps import SessionDep
+from admin.schemas import ExportFormat
 from core.bulk_review import bulk_assign, bulk_transition
 from core.errors import ErrorCode, ThiduaError
 from core.export import to_csv, to_xlsx
@@ -60,11 +61,13 @@ def queue_page(request: Request, session: SessionDep, viewer: ViewerDep, view: Q
 
 
 @router.get("/export")
-def export(session: SessionDep, viewer: ViewerDep, view: QueueQueryDep, format: str = "xlsx") -> Response:
+def export(
+    session: SessionDep, viewer: ViewerDep, view: QueueQueryDep, format: ExportFormat = ExportFormat.XLSX
+) -> Response:
     """The submissions of the current view (every page) as XLSX or CSV."""
     rows = export_rows(session=session, filters=view.filters(viewer_id=viewer.reviewer.id), sort=view.sort)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    if format == "csv":
+    if format is ExportFormat.CSV:
         body, media_type, suffix = to_csv(EXPORT_HEADERS, rows), "text/csv; charset=utf-8", "csv"
     else:
         body, media_type, suffix = to_xlsx(EXPORT_HEADERS, rows), XLSX_TYPE, "xlsx"
