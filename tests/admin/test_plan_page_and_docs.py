@@ -73,7 +73,8 @@ def test_unknown_plan_is_a_vietnamese_404_page(client: TestClient) -> None:
 
 _EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
 _CSS_EXTERNAL = re.compile(r"""(?:url\(\s*["']?|@import\s+["']?)(?:https?:)?//""", re.IGNORECASE)
-_CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis.com", "fonts.gstatic.com")
+_CDN_HOSTS = ("//cdn.", "unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis.com", "fonts.gstatic.com")
+_JS_LOADS = re.compile(r"""(?:src|href)\s*[:=]\s*["'](?:https?:)?//""")
 _ASSET = re.compile(r"""(?:src|href)="(/[^"#?]+\.(?:js|css|svg|png))""")
 
 
@@ -86,6 +87,7 @@ def _assets_are_local(client: TestClient, html: str) -> None:
             assert not _CSS_EXTERNAL.findall(asset.text), path
         if path.endswith(".js"):
             assert not any(host in asset.text for host in _CDN_HOSTS), path
+            assert not _JS_LOADS.findall(asset.text), (path, _JS_LOADS.findall(asset.text)[:3])
 
 
 def test_no_page_of_admin_or_docs_names_an_outside_url(client: TestClient, session: Session) -> None:

@@ -209,3 +209,14 @@ def _first_attachment_or_none(live: LiveServer) -> str:
     with session_scope(live.runtime.sessions) as session:
         found = session.query(Attachment).first()
         return found.filename if found is not None else ""
+
+
+def test_api_docs_render_from_local_assets(browser: WebDriver, live: LiveServer) -> None:
+    driver = browser
+    driver.get(live.url + "/docs")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock"))
+    wait_text(driver, "/api/initiatives")
+    driver.get(live.url + "/redoc")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-section-id]"))
+    requested = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(str(name).startswith(live.url) for name in requested), requested
