@@ -211,12 +211,20 @@ def _first_attachment_or_none(live: LiveServer) -> str:
         return found.filename if found is not None else ""
 
 
-def test_api_docs_render_from_local_assets(browser: WebDriver, live: LiveServer) -> None:
+def _requests_only_local(driver: WebDriver, live: LiveServer) -> None:
+    requested = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(str(name).startswith(live.url) for name in requested), requested
+
+
+def test_api_docs_and_sign_in_render_from_local_assets(browser: WebDriver, live: LiveServer) -> None:
     driver = browser
     driver.get(live.url + "/docs")
     wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock"))
     wait_text(driver, "/api/initiatives")
+    _requests_only_local(driver, live)
     driver.get(live.url + "/redoc")
     wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-section-id]"))
-    requested = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-    assert all(str(name).startswith(live.url) for name in requested), requested
+    _requests_only_local(driver, live)
+    driver.get(live.url + "/admin/login")
+    wait_text(driver, "Đăng nhập trang quản trị")
+    _requests_only_local(driver, live)
