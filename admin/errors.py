@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -125,6 +125,11 @@ def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def status_detail(status: int) -> str:
+    """What an HTTP status means, in Vietnamese."""
+    return _DETAIL_BY_STATUS.get(status, "Yêu cầu không thực hiện được.")
+
+
 def _body(code: ErrorCode, detail: str) -> dict[str, str]:
     return {"error": code.value, "detail": detail}
 
@@ -162,11 +167,23 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     code = _CODE_BY_STATUS.get(status, ErrorCode.INTERNAL if status >= 500 else ErrorCode.BAD_REQUEST)
-    detail = _DETAIL_BY_STATUS.get(status, "Yêu cầu không thực hiện được.")
-    return JSONResponse(_body(code, detail), status_code=status, headers=dict(exc.headers or {}))
+    return JSONResponse(_body(code, status_detail(status)), status_code=status, headers=dict(exc.headers or {}))
 
 
 _INTERNAL_DETAIL = "Đã có lỗi hệ thống. Vui lòng thử lại sau."
+# Console and plan pages are read by people in a browser: they get a page, not JSON.
+_PAGE_PREFIXES = ("/admin", "/plans/")
+_INTERNAL_PAGE = (
+    '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Lỗi hệ thống</title></head>'
+    f'<body><h1>Lỗi hệ thống</h1><p>{_INTERNAL_DETAIL}</p><p><a href="/admin">Về trang quản trị</a></p></body></html>'
+)
+
+
+def _internal_response(path: str) -> Response:
+    if path.startswith(_PAGE_PREFIXES):
+        return HTMLResponse(_INTERNAL_PAGE, status_code=500)
+    return JSONResponse(_body(ErrorCode.INTERNAL, _INTERNAL_DETAIL), status_code=500)
 
 
 class RedactedErrors:
@@ -201,8 +218,7 @@ class RedactedErrors:
                 "unexpected %s on %s %s\n%s", type(exc).__name__, scope.get("method"), scope.get("path"), stack
             )
             if not started:
-                response = JSONResponse(_body(ErrorCode.INTERNAL, _INTERNAL_DETAIL), status_code=500)
-                await response(scope, receive, send)
+                await _internal_response(str(scope.get("path", "")))(scope, receive, send)
 
 
 def _rewrite_validation_responses(schema: dict[str, Any]) -> dict[str, Any]:

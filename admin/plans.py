@@ -1,4 +1,4 @@
-"""The plans of the knowledge base as the admin API lists them, and the checks an uploaded plan file must pass."""
+"""The checks an uploaded plan file must pass (its queries live in ``core.documents``)."""
 
 from __future__ import annotations
 
@@ -8,38 +8,19 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from fastapi import UploadFile
+from sqlalchemy.orm import Session
 
 from core.errors import ErrorCode, ThiduaError
 from core.models import Document
+from core.settings import Settings
+from knowledge.ingest import DocumentResult
 
 PLAN_SUFFIXES = (".txt", ".docx", ".pdf")
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 _CHUNK = 1 << 20
-
-
-def list_plans(*, session: Session, include_removed: bool = False) -> list[Document]:
-    """The plans of the knowledge base, by name, with their versions."""
-    query = select(Document).options(selectinload(Document.versions)).order_by(Document.name)
-    if not include_removed:
-        query = query.where(Document.is_active.is_(True))
-    return list(session.scalars(query))
-
-
-def get_plan(*, session: Session, plan_id: int) -> Document:
-    """The plan with ``plan_id`` (removed ones too), or a not-found error."""
-    document = session.get(Document, plan_id)
-    if document is None:
-        raise ThiduaError(ErrorCode.NOT_FOUND, f"Không tìm thấy kế hoạch số {plan_id}.")
-    return document
-
-
-def find_plan(*, session: Session, name: str) -> Document | None:
-    """The plan stored under file name ``name``, if any."""
-    return session.scalar(select(Document).where(Document.name == name))
 
 
 def plan_file_name(filename: str | None) -> str:
@@ -75,3 +56,43 @@ def spooled_upload(source: BinaryIO, *, suffix: str, limit_bytes: int, folder: P
         yield path
     finally:
         path.unlink(missing_ok=True)
+
+
+class PlanRuntime(Protocol):
+    """What changing the knowledge base needs from the runtime."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def ingest_upload(self, *, path: Path, name: str, meta: dict[str, Any], actor: str) -> DocumentResult:
+        """Add or replace an uploaded plan and reload the answers."""
+        ...
+
+    def remove_plan(self, name: str) -> DocumentResult:
+        """Take a plan out of the knowledge base and reload the answers."""
+        ...
+
+
+def _end_read(session: Session) -> None:
+    # The runtime changes the knowledge base in its own unit of work; ending ours first keeps SQLite's read
+    # snapshot from hiding that change from us afterwards.
+    session.commit()
+
+
+def ingest_uploaded(
+    *, session: Session, runtime: PlanRuntime, actor: str, upload: UploadFile, name: str, meta: dict[str, Any]
+) -> DocumentResult:
+    """Check and spool an uploaded plan file, then add it (or a new version of it) to the knowledge base."""
+    settings = runtime.settings
+    suffix = "." + plan_file_name(upload.filename).rsplit(".", 1)[-1]
+    limit = settings.max_upload_mb * 1024 * 1024
+    with spooled_upload(upload.file, suffix=suffix, limit_bytes=limit, folder=settings.uploads_dir / "tmp") as path:
+        _end_read(session)
+        return runtime.ingest_upload(path=path, name=name, meta=meta, actor=actor)
+
+
+def remove_uploaded(*, session: Session, runtime: PlanRuntime, document: Document) -> DocumentResult:
+    """Take a plan out of the knowledge base (its versions are kept)."""
+    name = document.name
+    _end_read(session)
+    return runtime.remove_plan(name)

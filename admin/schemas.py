@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from core.initiatives import STATE_LABELS
 from core.models import (
     Attachment,
     Document,
@@ -115,7 +114,7 @@ class InitiativeSummary(BaseModel):
             code=initiative.code,
             title=initiative.title,
             state=state,
-            state_label=STATE_LABELS[state],
+            state_label=state.label,
             field=initiative.field,
             participant_kind=initiative.participant_kind,
             proposer_name=initiative.proposer_name,
@@ -329,9 +328,7 @@ class StatsRead(BaseModel):
 
         return cls(
             total=stats.total,
-            by_state=[
-                Count(key=key, label=STATE_LABELS[InitiativeState(key)], count=count) for key, count in stats.by_state
-            ],
+            by_state=[Count(key=key, label=InitiativeState(key).label, count=count) for key, count in stats.by_state],
             by_field=plain(stats.by_field, "Chưa rõ"),
             by_locality=plain(stats.by_locality, "Chưa rõ"),
             by_month=[Count(key=key, label=f"Tháng {key[5:]}/{key[:4]}", count=count) for key, count in stats.by_month],

@@ -20,8 +20,8 @@ def _signing_key(settings: Settings) -> bytes:
     return hashlib.sha256(b"thidua-admin-token:" + settings.secret_key.encode()).digest()
 
 
-def _password_stamp(reviewer: Reviewer) -> str:
-    # Changing the password changes the stamp, which voids every token issued before.
+def password_stamp(reviewer: Reviewer) -> str:
+    """A short digest of the password hash; changing the password changes it, which voids every token issued before."""
     return hashlib.sha256(reviewer.password_hash.encode()).hexdigest()[:16]
 
 
@@ -34,7 +34,7 @@ def create_access_token(*, settings: Settings, reviewer: Reviewer, now: datetime
         "aud": _AUDIENCE,
         "iat": int(issued.timestamp()),
         "exp": int((issued + lifetime).timestamp()),
-        "pws": _password_stamp(reviewer),
+        "pws": password_stamp(reviewer),
     }
     return jwt.encode(claims, _signing_key(settings), algorithm=ALGORITHM), int(lifetime.total_seconds())
 
@@ -59,4 +59,4 @@ def reviewer_id_from_token(*, settings: Settings, token: str) -> tuple[int, str]
 
 def token_matches(reviewer: Reviewer, stamp: str) -> bool:
     """Tell whether a token's password stamp still matches the account."""
-    return stamp == _password_stamp(reviewer)
+    return stamp == password_stamp(reviewer)

@@ -28,26 +28,9 @@ FIELDS = (
     "Khác",
 )
 
-# Which state may follow which; `withdrawn` is the submitter's own move.
-TRANSITIONS: dict[InitiativeState, frozenset[InitiativeState]] = {
-    InitiativeState.SUBMITTED: frozenset({InitiativeState.IN_REVIEW, InitiativeState.WITHDRAWN}),
-    InitiativeState.IN_REVIEW: frozenset(
-        {InitiativeState.NEEDS_INFO, InitiativeState.ACCEPTED, InitiativeState.REJECTED, InitiativeState.WITHDRAWN}
-    ),
-    InitiativeState.NEEDS_INFO: frozenset({InitiativeState.IN_REVIEW, InitiativeState.WITHDRAWN}),
-    InitiativeState.ACCEPTED: frozenset(),
-    InitiativeState.REJECTED: frozenset(),
-    InitiativeState.WITHDRAWN: frozenset(),
-}
-
-STATE_LABELS: dict[InitiativeState, str] = {
-    InitiativeState.SUBMITTED: "Đã tiếp nhận",
-    InitiativeState.IN_REVIEW: "Đang xem xét",
-    InitiativeState.NEEDS_INFO: "Cần bổ sung thông tin",
-    InitiativeState.ACCEPTED: "Được công nhận",
-    InitiativeState.REJECTED: "Không được công nhận",
-    InitiativeState.WITHDRAWN: "Đã rút",
-}
+# Derived from the state policy (core.states); kept for callers that read them as tables.
+TRANSITIONS: dict[InitiativeState, frozenset[InitiativeState]] = {state: state.next_states for state in InitiativeState}
+STATE_LABELS: dict[InitiativeState, str] = {state: state.label for state in InitiativeState}
 
 _PHONE = re.compile(r"^(?:\+?84|0)(?:3|5|7|8|9)\d{8}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -222,9 +205,6 @@ def check_transition(current: str, target: str) -> InitiativeState:
         source, goal = InitiativeState(current), InitiativeState(target)
     except ValueError as exc:
         raise ThiduaError(ErrorCode.VALIDATION, f"Trạng thái không hợp lệ: {target}.") from exc
-    if goal not in TRANSITIONS[source]:
-        raise ThiduaError(
-            ErrorCode.ILLEGAL_TRANSITION,
-            f"Không thể chuyển từ “{STATE_LABELS[source]}” sang “{STATE_LABELS[goal]}”.",
-        )
+    if goal not in source.next_states:
+        raise ThiduaError(ErrorCode.ILLEGAL_TRANSITION, f"Không thể chuyển từ “{source.label}” sang “{goal.label}”.")
     return goal

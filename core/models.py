@@ -10,6 +10,9 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
+from core.states import InitiativeState
+
+__all__ = ["InitiativeState"]  # kept here too: the tables and their callers name it with the models
 
 
 def utcnow() -> datetime:
@@ -22,17 +25,6 @@ class Role(StrEnum):
 
     REVIEWER = "reviewer"
     ADMIN = "admin"
-
-
-class InitiativeState(StrEnum):
-    """The life of a submission."""
-
-    SUBMITTED = "submitted"
-    IN_REVIEW = "in_review"
-    NEEDS_INFO = "needs_info"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
 
 
 class NoticeStatus(StrEnum):

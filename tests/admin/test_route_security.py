@@ -1,5 +1,6 @@
-"""Every route of the product's app but login, health, the chat and the webhooks refuses a missing, expired or
-wrong token; a reviewer cannot do what only admins may. The route table is walked, so a new route is covered.
+"""Every route of the product's app but login, health, the chat, the webhooks, the plan pages and the API docs
+refuses a missing, expired or wrong token (API) or session (console pages, sent back to sign-in); a reviewer cannot
+do what only admins may. The route table is walked, so a new route is covered.
 """
 
 from __future__ import annotations
@@ -17,16 +18,23 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from admin.console import session as console_session
+from admin.console.deps import get_admin_viewer
 from admin.deps import get_current_admin
 from admin.security import create_access_token
 from core.models import Role
 from core.settings import Settings
 from tests.admin.conftest import login
+from tests.admin.console_support import sign_in
 from tests.factories import make_initiative, make_reviewer
 from tests.fakes import FakeAnswerer
 from thidua.app import create_app
 
-PUBLIC = re.compile(r"^(/healthz|/api/auth/token|/api/chat(/.*)?|/webhooks/.*|/|/widget\.js)$")
+PUBLIC = re.compile(
+    r"^(/healthz|/api/auth/token|/api/chat(/.*)?|/webhooks/.*|/|/widget\.js"
+    r"|/admin/login|/plans/\{document\}|/docs|/docs/oauth2-redirect|/redoc)$"
+)
+CONSOLE = re.compile(r"^/admin(/.*)?$")
 ADMIN_ONLY = {
     ("POST", "/api/reviewers"),
     ("PATCH", "/api/reviewers/{reviewer_id}"),
@@ -97,7 +105,7 @@ def test_every_private_route_refuses_bad_tokens(client: TestClient, app: FastAPI
     }
     checked = []
     for method, path, _route in _operations(app):
-        if PUBLIC.match(path):
+        if PUBLIC.match(path) or CONSOLE.match(path):
             continue
         for name, headers in bad_headers.items():
             response = client.request(method, _url(path), headers=headers)
@@ -107,6 +115,31 @@ def test_every_private_route_refuses_bad_tokens(client: TestClient, app: FastAPI
         checked.append((method, path))
     assert len(checked) >= 15
     assert ("GET", "/api/initiatives/export") in checked
+
+
+def test_every_console_page_sends_a_stranger_to_sign_in(client: TestClient, app: FastAPI, session: Session) -> None:
+    reviewer = make_reviewer(session, username="bi.tu.choi")
+    session.commit()
+    settings: Settings = app.state.runtime.settings
+    old = datetime.now(UTC) - timedelta(minutes=settings.console_idle_minutes + 1)
+    expired = console_session.issue(
+        settings=settings, session=console_session.start(reviewer=reviewer, now=old), now=old
+    )
+    bad_cookies = {"missing": None, "expired": expired, "forged": "abc.def.ghi"}
+    checked = []
+    for method, path, _route in _operations(app):
+        if PUBLIC.match(path) or not CONSOLE.match(path):
+            continue
+        for name, cookie in bad_cookies.items():
+            client.cookies.clear()
+            if cookie is not None:
+                client.cookies.set(console_session.COOKIE, cookie, path="/admin")
+            response = client.request(method, _url(path), follow_redirects=False)
+            assert response.status_code == 303, (method, path, name, response.text)
+            assert response.headers["location"].startswith("/admin/login"), (method, path, name)
+        checked.append((method, path))
+    assert ("GET", "/admin/initiatives/{initiative_id}/attachments/{attachment_id}") in checked
+    assert len(checked) >= 15
 
 
 def test_only_the_expected_routes_are_public(app: FastAPI) -> None:
@@ -121,6 +154,11 @@ def test_only_the_expected_routes_are_public(app: FastAPI) -> None:
         "/widget.js",
         "/webhooks/telegram",
         "/webhooks/zalo",
+        "/admin/login",
+        "/plans/{document}",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
     }
 
 
@@ -134,6 +172,33 @@ def test_a_reviewer_cannot_do_admin_things(client: TestClient, app: FastAPI, ses
         response = client.request(method, _url(path), headers=headers)
         assert response.status_code == 403, (method, path, response.text)
         assert response.json()["error"] == "forbidden"
+
+
+CONSOLE_ADMIN_ONLY = {
+    ("GET", "/admin/plans"),
+    ("POST", "/admin/plans"),
+    ("POST", "/admin/plans/{plan_id}/replace"),
+    ("POST", "/admin/plans/{plan_id}/remove"),
+    ("GET", "/admin/accounts"),
+    ("POST", "/admin/accounts"),
+    ("POST", "/admin/accounts/{reviewer_id}"),
+}
+
+
+def _needs_admin_viewer(dependant: Dependant) -> bool:
+    return dependant.call is get_admin_viewer or any(_needs_admin_viewer(d) for d in dependant.dependencies)
+
+
+def test_a_reviewer_gets_403_on_admin_pages(client: TestClient, app: FastAPI, session: Session) -> None:
+    make_reviewer(session, username="chi.xem")
+    session.commit()
+    csrf = sign_in(client, "chi.xem")
+    admin_pages = {(method, path) for method, path, dependant in _operations(app) if _needs_admin_viewer(dependant)}
+    assert admin_pages == CONSOLE_ADMIN_ONLY
+    for method, path in sorted(admin_pages):
+        response = client.request(method, _url(path), data={"csrf_token": csrf} if method == "POST" else None)
+        assert response.status_code == 403, (method, path, response.text)
+        assert "Không có quyền truy cập" in response.text
 
 
 def test_an_admin_passes_the_admin_check(client: TestClient, session: Session) -> None:
