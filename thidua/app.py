@@ -7,12 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from admin.api import admin_router
 from admin.errors import install_error_handlers
+from admin.security import reviewer_id_from_token
 from bot.lifecycle import channel_router, run_channels
+from core.errors import ErrorCode, ThiduaError
 from core.settings import Settings, get_settings
+from thidua.edge import Edge
 from thidua.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -57,5 +63,24 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
 
     app.include_router(channel_router())
     app.include_router(admin_router)
+    app.add_middleware(Edge, upload_guard=signed_token_required)
     install_error_handlers(app)
     return app
+
+
+async def signed_token_required(scope: Scope) -> JSONResponse | None:
+    """A 401 unless the request carries a validly signed, unexpired reviewer token (checked before any upload is read).
+
+    The route checks the account and its role as usual; this only keeps anonymous bodies from being read at all.
+    """
+    scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
+    settings: Settings = scope["app"].state.runtime.settings
+    try:
+        if scheme.lower() != "bearer" or not token:
+            raise ThiduaError(ErrorCode.UNAUTHORIZED, "Cần đăng nhập để thực hiện thao tác này.")
+        reviewer_id_from_token(settings=settings, token=token.strip())
+    except ThiduaError as exc:
+        return JSONResponse(
+            {"error": exc.code.value, "detail": exc.detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return None
