@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +33,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.UNREADABLE_DOCUMENT: 422,
     ErrorCode.OCR_UNAVAILABLE: 503,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -74,6 +76,7 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.UNREADABLE_DOCUMENT: "The file cannot be read",
     ErrorCode.OCR_UNAVAILABLE: "Text recognition is unavailable",
     ErrorCode.RATE_LIMITED: "Too many requests",
+    ErrorCode.UNAVAILABLE: "The database is busy or restarting; retry after Retry-After seconds",
     ErrorCode.INTERNAL: "Internal error",
 }
 
@@ -167,6 +170,24 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 _INTERNAL_DETAIL = "Đã có lỗi hệ thống. Vui lòng thử lại sau."
+_BUSY_DETAIL = "Hệ thống đang bận. Vui lòng thử lại sau giây lát."
+RETRY_AFTER_SECONDS = 2
+
+
+async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value the checks let through (a NUL byte, an out-of-range number): the request's fault.
+    logger.warning("database refused a value: %s", type(getattr(exc, "orig", exc)).__name__)
+    return JSONResponse(_body(ErrorCode.VALIDATION, "Dữ liệu có giá trị không lưu được (ví dụ ký tự NUL)."), 422)
+
+
+async def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
+    # A busy or restarting database: the client should come back shortly, not see a 500.
+    logger.warning("database unavailable or busy: %s", type(getattr(exc, "orig", exc)).__name__)
+    return JSONResponse(
+        _body(ErrorCode.UNAVAILABLE, _BUSY_DETAIL),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 class RedactedErrors:
@@ -241,6 +262,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ThiduaError, _thidua_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OperationalError, _operational_error)
     app.add_middleware(RedactedErrors)
     original: Callable[[], dict[str, Any]] = app.openapi
 
