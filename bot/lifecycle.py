@@ -127,7 +127,9 @@ def _forget_old(runtime: BotRuntime) -> None:
     with session_scope(runtime.sessions) as session:
         forms = purge_abandoned_forms(session=session, idle=idle)
     with session_scope(runtime.sessions) as session:
-        files = purge_unclaimed_attachments(session=session, older_than=max(idle * 2, timedelta(days=1)))
+        files = purge_unclaimed_attachments(
+            session=session, uploads_dir=runtime.settings.uploads_dir, older_than=max(idle * 2, timedelta(days=1))
+        )
     if updates or forms or files:
         log.info("housekeeping: %d update ids, %d abandoned forms, %d unclaimed files removed", updates, forms, files)
 

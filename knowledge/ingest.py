@@ -199,7 +199,7 @@ def ingest_file(
         target = archive_dir / doc_name / f"v{version}{path.suffix.lower()}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-        stored = str(target)
+        stored = target.relative_to(archive_dir.parent).as_posix()  # relative to the uploads folder
     session.add(
         DocumentVersion(
             document_id=document.id, version=version, sha256=digest, size=len(data), storage_path=stored, actor=actor
