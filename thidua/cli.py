@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
 from core.errors import ThiduaError
 from core.settings import Settings, get_settings
 from thidua.logs import configure_logging
@@ -334,10 +336,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_problem(exc: ValidationError) -> str:
+    """One line naming each refused setting; never the value given (it may be a secret)."""
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error.get("loc", ()))
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"THIDUA_{field.upper()}: {message}" if field else message)
+    return "; ".join(parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `thidua` console script."""
     args = build_parser().parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print(f"Lỗi cấu hình: {settings_problem(exc)}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     try:
         code: int = args.func(settings, args)
