@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     zalo_refresh_token: str | None = Field(None, description="Initial OA refresh token (rotated in the database).")
     zalo_api_url: str = Field("https://openapi.zalo.me", description="Zalo OA Open API base URL.")
     zalo_oauth_url: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL for token refresh.")
+    zalo_media_hosts: str = Field(
+        "zdn.vn,zadn.vn,zalo.me",
+        description="Comma-separated hosts (and their subdomains) files of Zalo events are fetched from; "
+        "other links in an event are ignored.",
+    )
     form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
     rate_limit_per_minute: int = Field(40, ge=1, description="Messages a user may send per minute.")
     web_chat_per_address_per_minute: int = Field(
@@ -138,6 +143,11 @@ class Settings(BaseSettings):
         return [
             ipaddress.ip_network(item.strip(), strict=False) for item in self.trusted_proxies.split(",") if item.strip()
         ]
+
+    @property
+    def zalo_media_host_list(self) -> list[str]:
+        """``zalo_media_hosts`` parsed, lower-case."""
+        return [item.strip().lower().strip(".") for item in self.zalo_media_hosts.split(",") if item.strip()]
 
     @property
     def chroma_dir(self) -> Path:
