@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from core.vietnamese import strip_bidi
+
 # A cell starting with one of these is run as a formula by some spreadsheet program (OWASP "CSV injection");
 # the full-width forms are folded to ASCII by some of them, and a leading space or tab can hide the sign.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -17,7 +19,9 @@ _ILLEGAL_XML = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)], None)
 
 
 def neutralise(value: str) -> str:
-    """``value`` as text a spreadsheet shows and never evaluates: a risky first character gets a quote before it."""
+    """``value`` as text a spreadsheet shows and never evaluates: a risky first character gets a quote before it;
+    bidi controls, which could make a cell read differently from what it holds, are dropped."""
+    value = strip_bidi(value)
     if value.lstrip(" \t\r\n").startswith(_FORMULA_STARTS) or value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value

@@ -97,3 +97,12 @@ def test_stats_count_by_state_field_locality_and_month(
     assert months["2026-02"] == 1
     assert sum(months.values()) == 3
     assert body["by_month"][0]["label"] == "Tháng 02/2026"
+
+
+def test_bidi_controls_never_reach_an_export() -> None:
+    from bot.rendering import clean_text
+    from core.export import to_csv
+
+    spoof = "Báo cáo\u202efdp.exe"
+    assert "\u202e" not in clean_text(spoof), "dropped where chat text comes in"
+    assert "\u202e" not in to_csv(["Tên"], [[spoof]]).decode("utf-8-sig"), "and in exports of older rows"
