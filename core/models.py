@@ -182,6 +182,8 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16))
     update_key: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # What was answered, for channels whose answer travels in the HTTP response (a lost response is asked again).
+    replies: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=None)
 
 
 class ChannelToken(Base):

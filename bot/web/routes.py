@@ -124,6 +124,7 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
         text=message.text,
         callback=message.callback,
         update_key=f"{message.session}:{message.message_id}" if message.message_id else None,
+        replay_repeats=True,
     )
     if (refused := _over_limit(request, channels)) is not None:
         return refused
@@ -179,7 +180,13 @@ async def chat_attachment(session: SessionPath, request: Request, channels: Chan
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 128):
         return _error(422, "validation_error", "Mã tin nhắn (message_id) không hợp lệ.")
     key = message_id or None
-    incoming = Incoming(channel=CHANNEL, user_id=session, files=(sent,), update_key=f"{session}:{key}" if key else None)
+    incoming = Incoming(
+        channel=CHANNEL,
+        user_id=session,
+        files=(sent,),
+        update_key=f"{session}:{key}" if key else None,
+        replay_repeats=True,
+    )
     replies = await run_in_threadpool(channels.dialog.handle, incoming)
     return _out(replies, await _notices(channels, session))
 
