@@ -67,9 +67,17 @@ class _RuntimeAnswerer:
 
 @asynccontextmanager
 async def run_channels(
-    runtime: BotRuntime, app: FastAPI | None = None, *, notice_interval: float | None = None
+    runtime: BotRuntime,
+    app: FastAPI | None = None,
+    *,
+    notice_interval: float | None = None,
+    background: bool = True,
 ) -> AsyncIterator[Channels]:
-    """Run the dialog and every configured channel while the app runs; sets ``app.state.channels``."""
+    """Run the dialog and every configured channel while the app runs; sets ``app.state.channels``.
+
+    Without ``background`` (web workers beside a ``thidua worker``) nothing runs on its own: no Telegram polling,
+    no notice delivery, no housekeeping; the webhooks and the web chat still answer.
+    """
     notice_interval = NOTICE_INTERVAL_SECONDS if notice_interval is None else notice_interval
     settings = runtime.settings
     answerer: QuestionAnswerer = _RuntimeAnswerer(runtime)
@@ -77,7 +85,7 @@ async def run_channels(
     channels = Channels(settings=settings, sessions=runtime.sessions, dialog=dialog)
     tasks: list[asyncio.Task[Any]] = []
     async with contextlib.AsyncExitStack() as stack:
-        if settings.telegram_token:
+        if settings.telegram_token and (background or settings.telegram_webhook_secret):
             from bot.telegram.adapter import TelegramChannel
 
             telegram = TelegramChannel(settings=settings, dialog=dialog)
@@ -90,7 +98,8 @@ async def run_channels(
             else:
                 stack.push_async_callback(telegram.stop)
                 channels.telegram = telegram
-                tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
+                if background:
+                    tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
         if settings.zalo_app_id and settings.zalo_oa_secret:
             from bot.zalo.webhook import ZaloChannel
 
@@ -98,8 +107,10 @@ async def run_channels(
             await zalo.start()
             stack.push_async_callback(zalo.stop)
             channels.zalo = zalo
-            tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
-        tasks.append(asyncio.create_task(_housekeeping(runtime), name="chat-housekeeping"))
+            if background:
+                tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
+        if background:
+            tasks.append(asyncio.create_task(_housekeeping(runtime), name="chat-housekeeping"))
         stack.push_async_callback(_cancel, tasks)
         if app is not None:
             app.state.channels = channels

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=100, description="Longer chat messages are refused politely.")
     max_attachment_mb: int = Field(10, ge=1, description="Largest attachment accepted in the initiative form.")
     max_upload_mb: int = Field(20, ge=1, description="Largest plan file an admin may upload.")
+    web_background: bool = Field(
+        True,
+        description="Run notice delivery, housekeeping and Telegram polling inside `thidua serve`; set to false "
+        "when one `thidua worker` runs them, so web workers stay stateless.",
+    )
     host: str = Field("127.0.0.1", description="Address `thidua serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `thidua serve` listens on.")
     log_level: str = Field("INFO", description="Logging level.")

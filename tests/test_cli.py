@@ -18,6 +18,7 @@ COMMANDS = [
     ["bench"],
     ["restore"],
     ["serve"],
+    ["worker"],
     ["migrate"],
     ["reviewer", "create"],
 ]

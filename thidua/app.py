@@ -19,6 +19,7 @@ from bot.lifecycle import channel_router, run_channels
 from core.errors import ErrorCode, ThiduaError
 from core.settings import Settings, get_settings
 from thidua.edge import Edge
+from thidua.logs import configure_logging
 from thidua.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,14 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             if runtime is None:
-                built = build_runtime(settings or get_settings())
+                configured = settings or get_settings()
+                configure_logging(configured.log_level)  # a worker process of `serve --workers N` starts afresh
+                built = build_runtime(configured)
                 stack.callback(built.close)
                 app.state.runtime = built
-            await stack.enter_async_context(run_channels(app.state.runtime, app))
+            current: Runtime = app.state.runtime
+            background = current.settings.web_background
+            await stack.enter_async_context(run_channels(current, app, background=background))
             yield
 
     app = FastAPI(

@@ -246,6 +246,31 @@ def _serve_many(settings: Settings, sock: socket.socket, workers: int, uvicorn: 
     return 0
 
 
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run what no web worker should: notice delivery, Telegram polling, housekeeping; until SIGTERM or Ctrl-C."""
+    import asyncio
+    import signal
+
+    from bot.lifecycle import run_channels
+
+    runtime = _runtime(settings)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with run_channels(runtime, None, background=True):
+            print("thidua worker đang chạy (gửi thông báo, Telegram, dọn dẹp định kỳ)", file=sys.stderr)
+            await stop.wait()
+
+    try:
+        asyncio.run(run())
+    finally:
+        runtime.close()
+    return 0
+
+
 def cmd_reviewer_create(settings: Settings, args: argparse.Namespace) -> int:
     """Create a reviewer or admin account."""
     from pydantic import ValidationError
@@ -321,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="web worker processes (default 1)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="deliver notices, poll Telegram and tidy up, beside web workers")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema")
     p.set_defaults(func=cmd_migrate)
