@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
@@ -28,9 +28,10 @@ log = logging.getLogger(__name__)
 class Health(BaseModel):
     """What `/healthz` reports."""
 
-    status: str
+    status: str = Field(description="ok, or degraded when the vector store is down (answers use lexical search).")
     plans: int
     passages: int
+    vector_store: str = Field("ok", description="ok or unavailable.")
 
 
 def create_app(runtime: Runtime | None = None, *, settings: Settings | None = None) -> FastAPI:
@@ -64,6 +65,9 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         """Liveness and a glance at the knowledge base."""
         current: Runtime = request.app.state.runtime
         plans, passages = current.knowledge_counts()
+        if not current.vector_store_available():
+            log.warning("health: vector store unavailable; answers fall back to lexical search")
+            return Health(status="degraded", plans=plans, passages=passages, vector_store="unavailable")
         return Health(status="ok", plans=plans, passages=passages)
 
     app.include_router(channel_router())

@@ -68,7 +68,10 @@ class Runtime:
         self._checked_at = time.monotonic()
         if self._knowledge_stamp() != self._stamp:
             log.info("knowledge base changed; reloading")
-            self.reload_knowledge()
+            try:
+                self.reload_knowledge()
+            except Exception:  # the vector store is down: keep answering from what is loaded
+                log.warning("knowledge reload failed (vector store unavailable?); answering from what is loaded")
 
     def answer(self, question: str, *, locality: str | None = None) -> Answer:
         """Answer a question from the plans, after making sure the knowledge is current."""
@@ -131,6 +134,10 @@ class Runtime:
                 )
             ).one()
         return int(plans), int(passages)
+
+    def vector_store_available(self) -> bool:
+        """Whether the vector store answers; when not, answers come from lexical search alone."""
+        return self.index.available()
 
     def index_is_stale(self) -> bool:
         """Whether the bundled plans need (re-)ingesting."""
