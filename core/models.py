@@ -186,6 +186,18 @@ class ProcessedUpdate(Base):
     replies: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=None)
 
 
+class RateCounter(Base):
+    """Requests counted per key (a client address) and one-minute window, shared by every worker."""
+
+    __tablename__ = "rate_counters"
+    __table_args__ = (UniqueConstraint("key", "window"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128))
+    window: Mapped[int] = mapped_column(Integer, index=True)  # minutes since the epoch
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ChannelToken(Base):
     """Access and refresh tokens of a channel account (the Zalo OA), rotated atomically."""
 

@@ -86,7 +86,8 @@ class Settings(BaseSettings):
         120,
         ge=1,
         description="Web chat messages and uploads one client address may send per minute, whatever its sessions "
-        "(counted per process; people behind one NAT share it).",
+        "(counted in the database on PostgreSQL, so across web workers; per process on SQLite; "
+        "people behind one NAT share it).",
     )
     trusted_proxies: str = Field(
         "",
