@@ -23,6 +23,7 @@ from bot.web.routes import router as web_router
 from core.conversations import purge_abandoned_forms
 from core.db import session_scope
 from core.dedup import forget_old_updates
+from core.personal_data import erase_expired_contacts
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,17 @@ def _forget_old(runtime: BotRuntime) -> None:
         files = purge_unclaimed_attachments(
             session=session, uploads_dir=runtime.settings.uploads_dir, older_than=max(idle * 2, timedelta(days=1))
         )
-    if updates or forms or files:
-        log.info("housekeeping: %d update ids, %d abandoned forms, %d unclaimed files removed", updates, forms, files)
+    with session_scope(runtime.sessions) as session:
+        retention = timedelta(days=runtime.settings.contact_retention_days)
+        contacts = erase_expired_contacts(session=session, retention=retention)
+    if updates or forms or files or contacts:
+        log.info(
+            "housekeeping: %d update ids, %d abandoned forms, %d unclaimed files, %d expired contacts removed",
+            updates,
+            forms,
+            files,
+            contacts,
+        )
 
 
 def _worker(runtime: BotRuntime, channel: str, send: Any, interval: float) -> asyncio.Task[None]:

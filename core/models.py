@@ -124,7 +124,7 @@ class InitiativeEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # created|transition|comment|assignment|reply|notice
+    kind: Mapped[str] = mapped_column(String(32))  # admin.schemas.EventKind: created, transition, comment, …
     actor: Mapped[str] = mapped_column(String(128))  # "reviewer:<username>", "submitter", "system"
     from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     to_state: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         description="Comma-separated hosts (and their subdomains) files of Zalo events are fetched from; "
         "other links in an event are ignored.",
     )
+    contact_retention_days: int = Field(
+        365,
+        ge=1,
+        description="Phone and e-mail of a decided submission are erased this many days after the decision "
+        "(Nghị định 13/2023).",
+    )
     form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
     rate_limit_per_minute: int = Field(40, ge=1, description="Messages a user may send per minute.")
     web_chat_per_address_per_minute: int = Field(
