@@ -19,6 +19,7 @@ COMMANDS = [
     ["restore"],
     ["serve"],
     ["worker"],
+    ["loadtest"],
     ["migrate"],
     ["reviewer", "create"],
 ]

@@ -253,7 +253,9 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
 
     from bot.lifecycle import run_channels
 
-    runtime = _runtime(settings)
+    # The web service migrates and indexes; the worker only loads what is there and follows later changes.
+    runtime = _runtime(settings, answering=False)
+    runtime.reload_knowledge()
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -269,6 +271,13 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def cmd_loadtest(_settings: Settings, args: argparse.Namespace) -> int:
+    """Start the production shape locally, drive it on 127.0.0.1, count losses and doubles, print the figures."""
+    from thidua.loadtest import run_loadtest
+
+    return run_loadtest(args.profile, args.data_dir)
 
 
 def cmd_reviewer_create(settings: Settings, args: argparse.Namespace) -> int:
@@ -349,6 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="deliver notices, poll Telegram and tidy up, beside web workers")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("loadtest", help="load and fault test of the production shape, on 127.0.0.1 only")
+    p.add_argument("--profile", choices=["ci", "full"], default="ci", help="how hard and how long (default ci)")
+    p.add_argument("--data-dir", type=Path, default=Path("data/loadtest"), help="data folder when SQLite is used")
+    p.set_defaults(func=cmd_loadtest)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema")
     p.set_defaults(func=cmd_migrate)

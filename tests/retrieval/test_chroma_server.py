@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
+from retrieval.vectorstore import COLLECTION
 from tests.fakes import FakeEmbeddings
 from thidua.app import create_app
 from thidua.runtime import Runtime, build_runtime
@@ -53,7 +54,8 @@ def test_ingest_and_answer_through_a_chroma_server(
         answer = runtime.answer(QUESTION)
         assert answer.found and "20/10/2026" in answer.text
     finally:
-        runtime.remove_plan("KH-12-Tan-Lap.txt")
+        # The fake embedder's vectors must not stay in the server's collection for the real one to meet.
+        runtime.index._client.delete_collection(COLLECTION)
         runtime.close()
 
 
