@@ -5,6 +5,7 @@ similar earlier submissions, statistics and export rows. Every change is appende
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -91,6 +92,9 @@ class SortKey(StrEnum):
     CODE_DESC = "-code"
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 class InitiativeFilters(BaseModel):
     """Which submissions to list, count or export; every given filter must hold."""
 
@@ -108,6 +112,14 @@ class InitiativeFilters(BaseModel):
     q: str | None = Field(
         None, max_length=200, description="Text search, with or without diacritics; a receipt code finds that one."
     )
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_day_only(cls, value: object) -> object:
+        # pydantic would read a number ("0.0") as a Unix time; the API documents a day as YYYY-MM-DD.
+        if isinstance(value, int | float) or (isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip())):
+            raise ValueError("not a YYYY-MM-DD day")
+        return value
 
     @field_validator("field", "participant_kind", "locality", "unit", "q")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from fastapi.testclient import TestClient
@@ -48,6 +49,14 @@ def chroma_url() -> str:
 def test_ingest_and_answer_through_a_chroma_server(
     chroma_url: str, settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
+    import chromadb
+
+    # The server is the tests' own (.ci/run starts it): start from an empty collection whatever ran before.
+    url = urlparse(chroma_url)
+    quiet = chromadb.config.Settings(anonymized_telemetry=False)
+    server = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000, settings=quiet)
+    if COLLECTION in {collection.name for collection in server.list_collections()}:
+        server.delete_collection(COLLECTION)
     runtime = _runtime(settings.model_copy(update={"chroma_url": chroma_url}), session_factory, tmp_path)
     try:
         assert runtime.vector_store_available()
