@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from admin.deps import get_current_reviewer
 from admin.errors import error_responses
-from admin.routes import auth, export, initiatives, plans, reviewers
+from admin.routes import auth, export, initiatives, personal_data, plans, reviewers
 from core.errors import ErrorCode
 
 protected_router = APIRouter(
@@ -17,6 +17,7 @@ protected_router.include_router(reviewers.router)
 # Before the initiatives routes, so "/initiatives/export" is not read as an initiative id.
 protected_router.include_router(export.router)
 protected_router.include_router(initiatives.router)
+protected_router.include_router(personal_data.router)
 protected_router.include_router(plans.router)
 
 admin_router = APIRouter(prefix="/api")

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +33,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.UNREADABLE_DOCUMENT: 422,
     ErrorCode.OCR_UNAVAILABLE: 503,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -74,6 +76,7 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.UNREADABLE_DOCUMENT: "The file cannot be read",
     ErrorCode.OCR_UNAVAILABLE: "Text recognition is unavailable",
     ErrorCode.RATE_LIMITED: "Too many requests",
+    ErrorCode.UNAVAILABLE: "The database is busy or restarting; retry after Retry-After seconds",
     ErrorCode.INTERNAL: "Internal error",
 }
 
@@ -186,6 +189,26 @@ def _internal_response(path: str) -> Response:
     return JSONResponse(_body(ErrorCode.INTERNAL, _INTERNAL_DETAIL), status_code=500)
 
 
+_BUSY_DETAIL = "Hệ thống đang bận. Vui lòng thử lại sau giây lát."
+RETRY_AFTER_SECONDS = 2
+
+
+async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value the checks let through (a NUL byte, an out-of-range number): the request's fault.
+    logger.warning("database refused a value: %s", type(getattr(exc, "orig", exc)).__name__)
+    return JSONResponse(_body(ErrorCode.VALIDATION, "Dữ liệu có giá trị không lưu được (ví dụ ký tự NUL)."), 422)
+
+
+async def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
+    # A busy or restarting database: the client should come back shortly, not see a 500.
+    logger.warning("database unavailable or busy: %s", type(getattr(exc, "orig", exc)).__name__)
+    return JSONResponse(
+        _body(ErrorCode.UNAVAILABLE, _BUSY_DETAIL),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 class RedactedErrors:
     """ASGI middleware turning an unexpected exception into the 500 error shape, logged without its message.
 
@@ -257,6 +280,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ThiduaError, _thidua_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OperationalError, _operational_error)
     app.add_middleware(RedactedErrors)
     original: Callable[[], dict[str, Any]] = app.openapi
 

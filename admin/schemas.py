@@ -171,6 +171,9 @@ class EventKind(StrEnum):
     ASSIGNMENT = "assignment"
     REPLY = "reply"
     NOTICE = "notice"
+    CONTACT_ERASED = "contact_erased"
+    PERSONAL_DATA_EXPORTED = "personal_data_exported"
+    PERSONAL_DATA_ERASED = "personal_data_erased"
 
 
 class EventRead(BaseModel):

@@ -93,14 +93,14 @@ def store_attachment(
         content_type=_KINDS[ext][0],
         size=len(data),
         sha256=digest,
-        storage_path=str(path),
+        storage_path=path.relative_to(uploads_dir).as_posix(),  # relative: the data folder may move or be relative
     )
     session.add(attachment)
     session.flush()
     return attachment
 
 
-def purge_unclaimed_attachments(*, session: Session, older_than: timedelta) -> int:
+def purge_unclaimed_attachments(*, session: Session, uploads_dir: Path, older_than: timedelta) -> int:
     """Delete files sent to forms that were never submitted (older than ``older_than``); returns how many."""
     cutoff = datetime.now(UTC) - older_than
     held: set[int] = set()
@@ -121,5 +121,5 @@ def purge_unclaimed_attachments(*, session: Session, older_than: timedelta) -> i
     for path in paths:
         # Files are named by content hash: keep one another attachment still points to.
         if session.scalar(select(Attachment.id).where(Attachment.storage_path == path).limit(1)) is None:
-            Path(path).unlink(missing_ok=True)
+            (uploads_dir / path).unlink(missing_ok=True)
     return len(stale)

@@ -9,7 +9,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialog import Dialog
-from bot.web.address_limit import AddressLimiter
+from bot.web.address_limit import AddressLimiter, SharedAddressLimiter, make_address_limiter
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,10 +26,10 @@ class Channels:
     dialog: Dialog
     telegram: TelegramChannel | None = None
     zalo: ZaloChannel | None = None
-    web_limiter: AddressLimiter = field(init=False)
+    web_limiter: AddressLimiter | SharedAddressLimiter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.web_limiter = AddressLimiter(per_minute=self.settings.web_chat_per_address_per_minute)
+        self.web_limiter = make_address_limiter(self.settings, self.sessions)
 
 
 def get_channels(request: Request) -> Channels:

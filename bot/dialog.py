@@ -42,12 +42,12 @@ from bot.initiative_form import (
     prompt_for,
     summary,
 )
-from bot.messages import Button, Incoming, IncomingFile, Reply
+from bot.messages import Button, Incoming, IncomingFile, Reply, replies_from_json, replies_to_json
 from bot.ports import QuestionAnswerer
 from bot.rendering import clean_text, has_readable_text
 from core.conversations import lock_conversation, save_state
 from core.db import session_scope
-from core.dedup import claim_update
+from core.dedup import claim_update, remember_replies, stored_replies
 from core.errors import ErrorCode, ThiduaError
 from core.initiatives import (
     CODE_PATTERN,
@@ -132,13 +132,15 @@ class Dialog:
                         session=session, channel=incoming.channel, update_key=incoming.update_key
                     ):
                         log.info("dropped repeated update on %s", incoming.channel)
-                        return []
+                        return self._replay(incoming)
                     conversation = lock_conversation(
                         session=session, channel=incoming.channel, user_id=incoming.user_id
                     )
                     turn = _Turn(session, incoming, _copy_state(conversation.state), conversation.locality)
                     self._step(turn)
                     save_state(conversation=conversation, state=turn.state, locality=turn.locality)
+                    # Kept in the same unit of work, so a repeat waiting on it finds them (a receipt, say).
+                    self._remember(session, incoming, list(turn.replies))
                 break
             except (StaleDataError, IntegrityError, OperationalError) as exc:
                 # Another worker changed this user's state (or created it) first: redo the turn on fresh state.
@@ -150,7 +152,24 @@ class Dialog:
         replies = list(turn.replies)
         if turn.question is not None:
             replies.append(self._answer(turn.question, turn.locality))
+        if turn.question is not None and incoming.replay_repeats:
+            with session_scope(self._sessions) as session:
+                self._remember(session, incoming, replies)
         return replies
+
+    @staticmethod
+    def _remember(session: Session, incoming: Incoming, replies: list[Reply]) -> None:
+        if incoming.replay_repeats and incoming.update_key:
+            kept = replies_to_json(replies)
+            remember_replies(session=session, channel=incoming.channel, update_key=incoming.update_key, replies=kept)
+
+    def _replay(self, incoming: Incoming) -> list[Reply]:
+        """The replies given to the first copy of a repeated message, where the channel wants them again."""
+        if not incoming.replay_repeats or not incoming.update_key:
+            return []
+        with session_scope(self._sessions) as session:
+            kept = stored_replies(session=session, channel=incoming.channel, update_key=incoming.update_key)
+        return replies_from_json(kept)
 
     def _answer(self, question: str, locality: str | None) -> Reply:
         try:

@@ -23,6 +23,7 @@ from bot.web.routes import router as web_router
 from core.conversations import purge_abandoned_forms
 from core.db import session_scope
 from core.dedup import forget_old_updates
+from core.personal_data import erase_expired_contacts
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,17 @@ class _RuntimeAnswerer:
 
 @asynccontextmanager
 async def run_channels(
-    runtime: BotRuntime, app: FastAPI | None = None, *, notice_interval: float | None = None
+    runtime: BotRuntime,
+    app: FastAPI | None = None,
+    *,
+    notice_interval: float | None = None,
+    background: bool = True,
 ) -> AsyncIterator[Channels]:
-    """Run the dialog and every configured channel while the app runs; sets ``app.state.channels``."""
+    """Run the dialog and every configured channel while the app runs; sets ``app.state.channels``.
+
+    Without ``background`` (web workers beside a ``thidua worker``) nothing runs on its own: no Telegram polling,
+    no notice delivery, no housekeeping; the webhooks and the web chat still answer.
+    """
     notice_interval = NOTICE_INTERVAL_SECONDS if notice_interval is None else notice_interval
     settings = runtime.settings
     answerer: QuestionAnswerer = _RuntimeAnswerer(runtime)
@@ -77,7 +86,7 @@ async def run_channels(
     channels = Channels(settings=settings, sessions=runtime.sessions, dialog=dialog)
     tasks: list[asyncio.Task[Any]] = []
     async with contextlib.AsyncExitStack() as stack:
-        if settings.telegram_token:
+        if settings.telegram_token and (background or settings.telegram_webhook_secret):
             from bot.telegram.adapter import TelegramChannel
 
             telegram = TelegramChannel(settings=settings, dialog=dialog)
@@ -90,7 +99,8 @@ async def run_channels(
             else:
                 stack.push_async_callback(telegram.stop)
                 channels.telegram = telegram
-                tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
+                if background:
+                    tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
         if settings.zalo_app_id and settings.zalo_oa_secret:
             from bot.zalo.webhook import ZaloChannel
 
@@ -98,8 +108,10 @@ async def run_channels(
             await zalo.start()
             stack.push_async_callback(zalo.stop)
             channels.zalo = zalo
-            tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
-        tasks.append(asyncio.create_task(_housekeeping(runtime), name="chat-housekeeping"))
+            if background:
+                tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
+        if background:
+            tasks.append(asyncio.create_task(_housekeeping(runtime), name="chat-housekeeping"))
         stack.push_async_callback(_cancel, tasks)
         if app is not None:
             app.state.channels = channels
@@ -127,9 +139,20 @@ def _forget_old(runtime: BotRuntime) -> None:
     with session_scope(runtime.sessions) as session:
         forms = purge_abandoned_forms(session=session, idle=idle)
     with session_scope(runtime.sessions) as session:
-        files = purge_unclaimed_attachments(session=session, older_than=max(idle * 2, timedelta(days=1)))
-    if updates or forms or files:
-        log.info("housekeeping: %d update ids, %d abandoned forms, %d unclaimed files removed", updates, forms, files)
+        files = purge_unclaimed_attachments(
+            session=session, uploads_dir=runtime.settings.uploads_dir, older_than=max(idle * 2, timedelta(days=1))
+        )
+    with session_scope(runtime.sessions) as session:
+        retention = timedelta(days=runtime.settings.contact_retention_days)
+        contacts = erase_expired_contacts(session=session, retention=retention)
+    if updates or forms or files or contacts:
+        log.info(
+            "housekeeping: %d update ids, %d abandoned forms, %d unclaimed files, %d expired contacts removed",
+            updates,
+            forms,
+            files,
+            contacts,
+        )
 
 
 def _worker(runtime: BotRuntime, channel: str, send: Any, interval: float) -> asyncio.Task[None]:

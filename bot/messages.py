@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Incoming:
     files: tuple[IncomingFile, ...] = ()
     update_key: str | None = None  # platform id of the update, for dropping repeats
     unsupported: bool = False  # a sticker, location, voice note… that the dialog cannot read
+    # The replies travel in the HTTP response (web chat): a repeat, sent after a lost response, gets them again.
+    # Channels that send replies themselves (Telegram, Zalo) leave it off, so a redelivery sends nothing twice.
+    replay_repeats: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,3 +51,22 @@ class Reply:
     def flat_buttons(self) -> list[Button]:
         """Every button, row by row."""
         return [button for row in self.buttons for button in row]
+
+
+def replies_to_json(replies: list[Reply]) -> list[dict[str, object]]:
+    """Replies as plain JSON, to be kept and given again."""
+    return [
+        {"text": r.text, "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in r.buttons]}
+        for r in replies
+    ]
+
+
+def replies_from_json(data: list[Any]) -> list[Reply]:
+    """Replies kept by ``replies_to_json``."""
+    return [
+        Reply(
+            str(item.get("text", "")),
+            tuple(tuple(Button(str(b["label"]), str(b["data"])) for b in row) for row in item.get("buttons") or []),
+        )
+        for item in data
+    ]

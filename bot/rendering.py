@@ -10,7 +10,8 @@ from core.vietnamese import nfc
 
 TELEGRAM_LIMIT = 4096  # characters after entity parsing; counted here in UTF-16 code units to be safe
 ZALO_LIMIT = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidi controls that can make text read differently from what it holds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+")
 
 

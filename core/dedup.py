@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,25 @@ def claim_update(*, session: Session, channel: str, update_key: str) -> bool:
         session.rollback()
         return False
     return True
+
+
+def remember_replies(*, session: Session, channel: str, update_key: str, replies: list[Any]) -> None:
+    """Keep what was answered to ``update_key``, so a repeat of it can be answered the same."""
+    session.execute(
+        update(ProcessedUpdate)
+        .where(ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == update_key[:128])
+        .values(replies=replies)
+    )
+
+
+def stored_replies(*, session: Session, channel: str, update_key: str) -> list[Any]:
+    """What was answered to ``update_key`` (empty when nothing was kept, or the first answer is still on its way)."""
+    found = session.scalar(
+        select(ProcessedUpdate.replies).where(
+            ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == update_key[:128]
+        )
+    )
+    return list(found or [])
 
 
 def forget_old_updates(*, session: Session, older_than: timedelta = timedelta(days=3)) -> int:

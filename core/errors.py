@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     UNREADABLE_DOCUMENT = "unreadable_document"
     OCR_UNAVAILABLE = "ocr_unavailable"
     RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"
     INTERNAL = "internal_error"
 
 

@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from core.vietnamese import strip_bidi
+
 # A cell starting with one of these is run as a formula by some spreadsheet program (OWASP "CSV injection");
 # the full-width forms are folded to ASCII by some of them, and a leading space or tab can hide the sign.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -24,7 +26,9 @@ Value = str | datetime
 
 
 def neutralise(value: str) -> str:
-    """``value`` as text a spreadsheet shows and never evaluates: a risky first character gets a quote before it."""
+    """``value`` as text a spreadsheet shows and never evaluates: a risky first character gets a quote before it;
+    bidi controls, which could make a cell read differently from what it holds, are dropped."""
+    value = strip_bidi(value)
     if value.lstrip(" \t\r\n").startswith(_FORMULA_STARTS) or value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value

@@ -116,7 +116,7 @@ class InitiativeEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # created|transition|comment|assignment|reply|notice
+    kind: Mapped[str] = mapped_column(String(32))  # admin.schemas.EventKind: created, transition, comment, …
     actor: Mapped[str] = mapped_column(String(128))  # "reviewer:<username>", "submitter", "system"
     from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     to_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -174,6 +174,20 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16))
     update_key: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # What was answered, for channels whose answer travels in the HTTP response (a lost response is asked again).
+    replies: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=None)
+
+
+class RateCounter(Base):
+    """Requests counted per key (a client address) and one-minute window, shared by every worker."""
+
+    __tablename__ = "rate_counters"
+    __table_args__ = (UniqueConstraint("key", "window"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128))
+    window: Mapped[int] = mapped_column(Integer, index=True)  # minutes since the epoch
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ChannelToken(Base):

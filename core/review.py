@@ -97,7 +97,7 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def iso_day(value: object) -> object:
     """Refuse a day given as text in any form but YYYY-MM-DD (pydantic alone would read "0.0" as 1970-01-01)."""
-    if isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip()):
+    if isinstance(value, int | float) or (isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip())):
         raise ValueError("expected a day as YYYY-MM-DD")
     return value
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,45 +159,69 @@ def is_locked(reviewer: Reviewer, now: datetime | None = None) -> bool:
     return locked_until is not None and locked_until > (now or datetime.now(UTC))
 
 
-_BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
+# One answer for an unknown name, a wrong password, an inactive and a locked account, so none can be told apart.
+_BAD_CREDENTIALS = (
+    "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa do đăng nhập sai nhiều lần. "
+    "Vui lòng kiểm tra lại hoặc thử lại sau ít phút."
+)
+
+
+def _verify(password: str, stored: str) -> tuple[bool, str | None]:
+    if len(password) > MAX_PASSWORD_CHARS:
+        password_hash.verify(password[:MAX_PASSWORD_CHARS], stored)  # the same cost as any other attempt
+        return False, None
+    return password_hash.verify_and_update(password, stored)
+
+
+def count_failed_login(*, session: Session, settings: Settings, reviewer_id: int, now: datetime) -> int | None:
+    """Count one failed login in one atomic statement and commit it; the new count, or None while locked.
+
+    The statement reads and writes the row at once, so parallel guesses are each counted and the lock comes exactly
+    at ``login_max_failures``; while the account is locked nothing is counted; an expired lock starts a new count.
+    """
+    expired = and_(Reviewer.locked_until.is_not(None), Reviewer.locked_until <= now)
+    count = case((expired, 1), else_=Reviewer.failed_logins + 1)
+    until = now + timedelta(minutes=settings.login_lock_minutes)
+    row = session.execute(
+        update(Reviewer)
+        .where(Reviewer.id == reviewer_id, or_(Reviewer.locked_until.is_(None), Reviewer.locked_until <= now))
+        .values(
+            failed_logins=count,
+            locked_until=case(
+                (count >= settings.login_max_failures, until), (expired, None), else_=Reviewer.locked_until
+            ),
+        )
+        .returning(Reviewer.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.commit()
+    return None if row is None else int(row[0])
 
 
 def authenticate(*, session: Session, settings: Settings, username: str, password: str) -> Reviewer:
-    """The account when ``username`` and ``password`` match; otherwise an error, counting the failure.
+    """The account when ``username`` and ``password`` match; otherwise an ``unauthorized`` error, counting the failure.
 
-    A failure is committed before the error is raised, so rolling back the request cannot erase it;
-    after ``login_max_failures`` failures in a row the account is locked for ``login_lock_minutes``.
+    Every failure (unknown name, wrong password, inactive or locked account) gets the same answer after the same
+    password check. The read ends before the slow check, and a failure is counted in its own committed transaction,
+    so rolling back the request cannot erase it; ``login_max_failures`` failures lock the account for
+    ``login_lock_minutes``.
     """
     now = datetime.now(UTC)
     name = username.strip().lower()
     reviewer = session.scalar(select(Reviewer).where(Reviewer.username == name)) if len(name) <= 64 else None
+    session.commit()  # no lock is held (SQLite's write lock, a PostgreSQL snapshot) during the password check
+    valid, new_hash = _verify(password, reviewer.password_hash if reviewer is not None else _DUMMY_HASH)
     if reviewer is None:
-        password_hash.verify(password[:MAX_PASSWORD_CHARS], _DUMMY_HASH)
         raise ThiduaError(ErrorCode.UNAUTHORIZED, _BAD_CREDENTIALS)
-    if is_locked(reviewer, now):
-        raise ThiduaError(
-            ErrorCode.LOCKED, "Tài khoản đang bị tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau."
-        )
-    valid, new_hash = (
-        password_hash.verify_and_update(password, reviewer.password_hash)
-        if len(password) <= MAX_PASSWORD_CHARS
-        else (False, None)
-    )
     if not valid:
-        # One atomic increment, so concurrent guesses cannot slip under the limit.
-        session.execute(
-            update(Reviewer).where(Reviewer.id == reviewer.id).values(failed_logins=Reviewer.failed_logins + 1)
-        )
-        session.refresh(reviewer)
-        if reviewer.failed_logins >= settings.login_max_failures:
-            reviewer.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-            reviewer.failed_logins = 0
+        failures = count_failed_login(session=session, settings=settings, reviewer_id=reviewer.id, now=now)
+        if failures is not None and failures >= settings.login_max_failures:
             logger.warning("reviewer account locked after repeated failed logins: %s", reviewer.username)
         else:
             logger.info("failed login for reviewer account: %s", reviewer.username)
-        session.commit()
         raise ThiduaError(ErrorCode.UNAUTHORIZED, _BAD_CREDENTIALS)
-    if not reviewer.is_active:
+    session.refresh(reviewer)
+    if is_locked(reviewer, now) or not reviewer.is_active:
         raise ThiduaError(ErrorCode.UNAUTHORIZED, _BAD_CREDENTIALS)
     if new_hash is not None:
         reviewer.password_hash = new_hash

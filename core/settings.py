@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,14 +12,40 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "dev-secret-change-me"}
+_PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "dev-secret-change-me", "changeme", "secret"}
+_SECRET_FIELDS = (
+    "secret_key",
+    "llm_api_key",
+    "telegram_token",
+    "telegram_webhook_secret",
+    "zalo_oa_secret",
+    "zalo_app_secret",
+    "zalo_access_token",
+    "zalo_refresh_token",
+)
+MIN_SECRET_CHARS = 32
+MIN_SECRET_BITS = 128.0
+
+
+def secret_bits(secret: str) -> float:
+    """An estimate of a secret's entropy: its length times the Shannon entropy of its characters."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return per_char * len(secret)
+
+
 BUNDLED_PLANS_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "plans"
 
 
 class Settings(BaseSettings):
     """Every knob of the product; the README's configuration table lists each field."""
 
-    model_config = SettingsConfigDict(env_prefix="THIDUA_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: a refused secret must never be printed back in the error.
+    model_config = SettingsConfigDict(
+        env_prefix="THIDUA_", env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = Field(
         "development", description="Placeholder secrets are refused outside development and test."
@@ -50,13 +78,25 @@ class Settings(BaseSettings):
     zalo_refresh_token: str | None = Field(None, description="Initial OA refresh token (rotated in the database).")
     zalo_api_url: str = Field("https://openapi.zalo.me", description="Zalo OA Open API base URL.")
     zalo_oauth_url: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL for token refresh.")
+    zalo_media_hosts: str = Field(
+        "zdn.vn,zadn.vn,zalo.me",
+        description="Comma-separated hosts (and their subdomains) files of Zalo events are fetched from; "
+        "other links in an event are ignored.",
+    )
+    contact_retention_days: int = Field(
+        365,
+        ge=1,
+        description="Phone and e-mail of a decided submission are erased this many days after the decision "
+        "(Nghị định 13/2023).",
+    )
     form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
     rate_limit_per_minute: int = Field(40, ge=1, description="Messages a user may send per minute.")
     web_chat_per_address_per_minute: int = Field(
         120,
         ge=1,
         description="Web chat messages and uploads one client address may send per minute, whatever its sessions "
-        "(counted per process; people behind one NAT share it).",
+        "(counted in the database on PostgreSQL, so across web workers; per process on SQLite; "
+        "people behind one NAT share it).",
     )
     trusted_proxies: str = Field(
         "",
@@ -66,6 +106,11 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=100, description="Longer chat messages are refused politely.")
     max_attachment_mb: int = Field(10, ge=1, description="Largest attachment accepted in the initiative form.")
     max_upload_mb: int = Field(20, ge=1, description="Largest plan file an admin may upload.")
+    web_background: bool = Field(
+        True,
+        description="Run notice delivery, housekeeping and Telegram polling inside `thidua serve`; set to false "
+        "when one `thidua worker` runs them, so web workers stay stateless.",
+    )
     host: str = Field("127.0.0.1", description="Address `thidua serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `thidua serve` listens on.")
     public_url: str = Field(
@@ -82,12 +127,23 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(item.strip(), strict=False)  # ValueError names the bad entry
         return value
 
+    @field_validator(*_SECRET_FIELDS, mode="before")
+    @classmethod
+    def _strip_secret(cls, value: object) -> object:
+        # A secret pasted with a trailing newline or padded with spaces is the secret without them.
+        return value.strip() if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production" and self.secret_key in _PLACEHOLDER_SECRETS:
+        if self.environment != "production":
+            return self
+        if self.secret_key.lower() in _PLACEHOLDER_SECRETS:
             raise ValueError("THIDUA_SECRET_KEY must be set to a real secret in production")
-        if self.environment == "production" and len(self.secret_key) < 32:
-            raise ValueError("THIDUA_SECRET_KEY must be at least 32 characters in production")
+        if len(self.secret_key) < MIN_SECRET_CHARS or secret_bits(self.secret_key) < MIN_SECRET_BITS:
+            raise ValueError(
+                f"THIDUA_SECRET_KEY is too weak for production: use at least {MIN_SECRET_CHARS} random characters "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
         return self
 
     @property
@@ -106,6 +162,11 @@ class Settings(BaseSettings):
         return [
             ipaddress.ip_network(item.strip(), strict=False) for item in self.trusted_proxies.split(",") if item.strip()
         ]
+
+    @property
+    def zalo_media_host_list(self) -> list[str]:
+        """``zalo_media_hosts`` parsed, lower-case."""
+        return [item.strip().lower().strip(".") for item in self.zalo_media_hosts.split(",") if item.strip()]
 
     @property
     def chroma_dir(self) -> Path:

@@ -8,6 +8,13 @@ import unicodedata
 _SYLLABLE = re.compile(r"[0-9A-Za-zÀ-ỹđĐ]+(?:[/.,-][0-9A-Za-zÀ-ỹđĐ]+)*", re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+# Bidirectional embeddings, overrides, isolates and marks: invisible, and able to show "exe.pdf" as "fdp.exe".
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional control characters."""
+    return BIDI_CONTROLS.sub("", text)
 
 
 def nfc(text: str) -> str:

@@ -31,6 +31,8 @@ from knowledge.passages import Fact, Passage, PlanMeta
 log = logging.getLogger(__name__)
 
 # Letters glued to digits inside a word ("d6i", "s6", "1am") are the mark of OCR damage.
+# A plan splits into a few hundred passages; more is a document nobody should embed in one go.
+MAX_PASSAGES_PER_DOCUMENT = 5000
 _OCR_TOKEN = re.compile(r"\b[^\W\d_]+\d[^\W\d_]*\b|\b\d[^\W\d_]+\b", re.UNICODE)
 
 
@@ -171,12 +173,18 @@ def ingest_file(
         and sink.has_document(doc_name)
     ):
         return DocumentResult(doc_name, "unchanged", document.passages, len(document.facts), len(document.versions))
-    loaded = load_document(path)
+    loaded = load_document(path, name=doc_name)
     meta = meta_from_data(doc_name, meta_dict, lambda: loaded.text)
     ocr = bool(meta_dict.get("ocr", loaded.ocr or looks_like_ocr(loaded.text)))
     passages, facts = prepare_plan(doc_name, loaded.text, meta, ocr=ocr)
     if not passages:
         raise ThiduaError(ErrorCode.UNREADABLE_DOCUMENT, f"Không tìm thấy nội dung nào trong tệp {doc_name}.")
+    if len(passages) > MAX_PASSAGES_PER_DOCUMENT:
+        raise ThiduaError(
+            ErrorCode.TOO_LARGE,
+            f"Tệp {doc_name} tách ra hơn {MAX_PASSAGES_PER_DOCUMENT} đoạn, quá nhiều cho một kế hoạch; "
+            "vui lòng tách thành nhiều tệp.",
+        )
     sink.replace_document(doc_name, passages, meta, progress)
     status = "updated" if document is not None else "added"
     now = datetime.now(UTC)
@@ -199,7 +207,7 @@ def ingest_file(
         target = archive_dir / doc_name / f"v{version}{path.suffix.lower()}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-        stored = str(target)
+        stored = target.relative_to(archive_dir.parent).as_posix()  # relative to the uploads folder
     session.add(
         DocumentVersion(
             document_id=document.id, version=version, sha256=digest, size=len(data), storage_path=stored, actor=actor

@@ -34,6 +34,9 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PAGES = 300
 # A .docx is a zip: this bounds what it may unpack to, against zip bombs hidden under the file-size limit.
 MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
+# Text of one document: the longest plans hold a few hundred thousand characters; far more is a bomb or a mistake,
+# and would keep the pipeline busy for minutes.
+MAX_DOCUMENT_CHARS = 2_000_000
 # About A3 at 600 dpi; more is a decompression bomb or a poster, not a plan.
 MAX_IMAGE_PIXELS = 80_000_000
 # A PDF page whose text layer has fewer letters than this is taken for a scan and sent to OCR.
@@ -67,18 +70,30 @@ def ocr_available() -> bool:
     return ocr_engine.ocr_available()
 
 
-def load_document(path: Path) -> LoadedText:
-    """Read the document at ``path`` into text; raises ThiduaError for anything that cannot be read."""
+def _too_much_text(name: str) -> ThiduaError:
+    return ThiduaError(
+        ErrorCode.TOO_LARGE,
+        f"Tệp “{name}” chứa hơn {MAX_DOCUMENT_CHARS:_} ký tự, quá dài cho một kế hoạch; ".replace("_", ".")
+        + "vui lòng tách thành nhiều tệp hoặc kiểm tra lại nội dung.",
+    )
+
+
+def load_document(path: Path, *, name: str | None = None) -> LoadedText:
+    """Read the document at ``path`` into text; raises ThiduaError for anything that cannot be read.
+
+    ``name`` is what errors call the file (an upload's own name, not the temporary file holding it).
+    """
+    shown = name or path.name
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ThiduaError(ErrorCode.NOT_FOUND, f"Không tìm thấy tệp “{path.name}”.") from exc
-    _check_size(path.name, size)
+        raise ThiduaError(ErrorCode.NOT_FOUND, f"Không tìm thấy tệp “{shown}”.") from exc
+    _check_size(shown, size)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ThiduaError(ErrorCode.UNREADABLE_DOCUMENT, f"Không mở được tệp “{path.name}”.") from exc
-    return load_bytes(path.name, data)
+        raise ThiduaError(ErrorCode.UNREADABLE_DOCUMENT, f"Không mở được tệp “{shown}”.") from exc
+    return load_bytes(shown, data)
 
 
 def load_bytes(filename: str, data: bytes) -> LoadedText:
@@ -125,6 +140,8 @@ def load_bytes(filename: str, data: bytes) -> LoadedText:
     else:
         loaded = _load_image(name, data)
     text = _tidy(loaded.text)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise _too_much_text(name)
     if not _LETTER.search(text):
         raise ThiduaError(ErrorCode.UNREADABLE_DOCUMENT, f"Không tìm thấy chữ nào trong tệp “{name}”.")
     logger.info("loaded %s as %s: %d pages, %d chars, ocr=%s", name, loaded.kind, loaded.pages, len(text), loaded.ocr)
@@ -246,7 +263,12 @@ def _load_docx(name: str, data: bytes) -> LoadedText:
     try:
         document = docx.Document(io.BytesIO(data))
         numbering = _Numbering(document)
-        lines = list(_docx_blocks(document.element.body, numbering))
+        lines, total = [], 0
+        for line in _docx_blocks(document.element.body, numbering):
+            total += len(line) + 1
+            if total > MAX_DOCUMENT_CHARS:
+                raise _too_much_text(name)  # stop reading at once, not after millions more characters
+            lines.append(line)
     except ThiduaError:
         raise
     except Exception as exc:  # python-docx and lxml raise many types for a broken package

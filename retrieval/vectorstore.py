@@ -96,6 +96,7 @@ class PassageIndex:
 
     def __init__(self, client: ClientAPI, embeddings: Embeddings, collection: str = COLLECTION) -> None:
         self._embeddings = embeddings
+        self._client = client
         self._store = Chroma(
             collection_name=collection,
             embedding_function=embeddings,
@@ -133,6 +134,14 @@ class PassageIndex:
         ids = list(existing.get("ids") or [])
         if ids:
             self._store.delete(ids=ids)
+
+    def available(self) -> bool:
+        """Whether the vector store answers (a Chroma server may be down; answers then use lexical search only)."""
+        try:
+            self._client.heartbeat()
+        except Exception:  # any failure to reach it is "not available"
+            return False
+        return True
 
     def documents(self) -> set[str]:
         """Names of the documents present in the index."""

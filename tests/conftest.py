@@ -18,6 +18,7 @@ from core.db import alembic_config, make_engine
 from core.settings import Settings
 
 POSTGRES_ENV = "THIDUA_TEST_DATABASE_URL"
+CHROMA_ENV = "THIDUA_TEST_CHROMA_URL"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -25,7 +26,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's THIDUA_* variables and .env out of the tests."""
     for key in list(os.environ):
-        if key.startswith("THIDUA_") and key != POSTGRES_ENV:
+        if key.startswith("THIDUA_") and key not in {POSTGRES_ENV, CHROMA_ENV}:
             monkeypatch.delenv(key)
 
 

@@ -18,6 +18,8 @@ COMMANDS = [
     ["bench"],
     ["restore"],
     ["serve"],
+    ["worker"],
+    ["loadtest"],
     ["migrate"],
     ["reviewer", "create"],
 ]

@@ -6,14 +6,19 @@ import argparse
 import getpass
 import json
 import logging
+import os
+import socket
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
 from core.errors import ThiduaError
 from core.settings import Settings, get_settings
+from thidua.logs import configure_logging
 
 log = logging.getLogger("thidua")
 
@@ -226,22 +231,120 @@ def cmd_restore(_settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn runs the app.
+
+    No access log: query strings (searches by name or phone) would carry personal data into the log.
+    No proxy headers: uvicorn would believe ``X-Forwarded-For`` from 127.0.0.1 before ``THIDUA_TRUSTED_PROXIES``
+    applies, so anyone on the host could pick the address rate limits count.
+    """
+    return {
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "proxy_headers": False,
+        "server_header": False,
+    }
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (``OSError`` when the port is taken), bound before anything is printed."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Serve the web chat, the admin API and the webhooks (and poll Telegram when configured)."""
+    """Serve the web chat, the admin API and the webhooks with one or more web workers."""
     import uvicorn
 
+    settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
+    try:
+        sock = bind_socket(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"Lỗi: không mở được cổng {settings.host}:{settings.port} ({exc.strerror}); "
+            "cổng có thể đang được dùng, hãy chọn cổng khác (--port hoặc THIDUA_PORT).",
+            file=sys.stderr,
+        )
+        return 2
+    workers = max(1, int(getattr(args, "workers", 1) or 1))
+    try:
+        if workers == 1:
+            return _serve_one(settings, sock, uvicorn)
+        return _serve_many(settings, sock, workers, uvicorn)
+    finally:
+        sock.close()
+
+
+def _banner(settings: Settings, workers: int) -> None:
+    label = f" ({workers} tiến trình web)" if workers > 1 else ""
+    print(f"thidua đang chạy tại http://{settings.host}:{settings.port}/{label} (API: /docs)", file=sys.stderr)
+
+
+def _serve_one(settings: Settings, sock: socket.socket, uvicorn: Any) -> int:
     from thidua.app import create_app
 
-    settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
     runtime = _runtime(settings)
-    app = create_app(runtime)
-    print(f"thidua đang chạy tại http://{settings.host}:{settings.port}/ (API: /docs)", file=sys.stderr)
     try:
-        # No access log: query strings (searches by name or phone) would carry personal data into the log.
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False)
+        server = uvicorn.Server(uvicorn.Config(create_app(runtime), **serve_options(settings)))
+        _banner(settings, 1)
+        server.run(sockets=[sock])
     finally:
         runtime.close()
     return 0
+
+
+def _serve_many(settings: Settings, sock: socket.socket, workers: int, uvicorn: Any) -> int:
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    _runtime(settings).close()  # migrate and index once, before the workers start
+    os.environ["THIDUA_HOST"], os.environ["THIDUA_PORT"] = settings.host, str(settings.port)
+    config = uvicorn.Config("thidua.app:create_app", factory=True, workers=workers, **serve_options(settings))
+    _banner(settings, workers)
+    Multiprocess(config, sockets=[sock]).run()
+    return 0
+
+
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run what no web worker should: notice delivery, Telegram polling, housekeeping; until SIGTERM or Ctrl-C."""
+    import asyncio
+    import signal
+
+    from bot.lifecycle import run_channels
+
+    # The web service migrates and indexes; the worker only loads what is there and follows later changes.
+    runtime = _runtime(settings, answering=False)
+    runtime.reload_knowledge()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with run_channels(runtime, None, background=True):
+            print("thidua worker đang chạy (gửi thông báo, Telegram, dọn dẹp định kỳ)", file=sys.stderr)
+            await stop.wait()
+
+    try:
+        asyncio.run(run())
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_loadtest(_settings: Settings, args: argparse.Namespace) -> int:
+    """Start the production shape locally, drive it on 127.0.0.1, count losses and doubles, print the figures."""
+    from thidua.loadtest import run_loadtest
+
+    return run_loadtest(args.profile, args.data_dir)
 
 
 def cmd_reviewer_create(settings: Settings, args: argparse.Namespace) -> int:
@@ -321,7 +424,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the web chat, admin API and webhooks")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--workers", type=int, default=1, help="web worker processes (default 1)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="deliver notices, poll Telegram and tidy up, beside web workers")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("loadtest", help="load and fault test of the production shape, on 127.0.0.1 only")
+    p.add_argument("--profile", choices=["ci", "full"], default="ci", help="how hard and how long (default ci)")
+    p.add_argument("--data-dir", type=Path, default=Path("data/loadtest"), help="data folder when SQLite is used")
+    p.set_defaults(func=cmd_loadtest)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema")
     p.set_defaults(func=cmd_migrate)
@@ -337,11 +449,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_problem(exc: ValidationError) -> str:
+    """One line naming each refused setting; never the value given (it may be a secret)."""
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error.get("loc", ()))
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"THIDUA_{field.upper()}: {message}" if field else message)
+    return "; ".join(parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `thidua` console script."""
     args = build_parser().parse_args(argv)
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print(f"Lỗi cấu hình: {settings_problem(exc)}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
     try:
         code: int = args.func(settings, args)
     except ThiduaError as exc:

@@ -70,7 +70,10 @@ class Runtime:
         self._checked_at = time.monotonic()
         if self._knowledge_stamp() != self._stamp:
             log.info("knowledge base changed; reloading")
-            self.reload_knowledge()
+            try:
+                self.reload_knowledge()
+            except Exception:  # the vector store is down: keep answering from what is loaded
+                log.warning("knowledge reload failed (vector store unavailable?); answering from what is loaded")
 
     def answer(self, question: str, *, locality: str | None = None) -> Answer:
         """Answer a question from the plans, after making sure the knowledge is current."""
@@ -133,6 +136,10 @@ class Runtime:
         """How many plans are active, and how many passages they hold."""
         with self.sessions() as session:
             return knowledge_counts(session=session)
+
+    def vector_store_available(self) -> bool:
+        """Whether the vector store answers; when not, answers come from lexical search alone."""
+        return self.index.available()
 
     def index_is_stale(self) -> bool:
         """Whether the bundled plans need (re-)ingesting."""

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @public_router.post(
     "/token",
     response_model=Token,
-    responses=error_responses(ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.LOCKED, ErrorCode.VALIDATION),
+    responses=error_responses(ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.VALIDATION),
 )
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep) -> Token:
     """Exchange a username and password for an expiring bearer token; repeated failures lock the account."""

@@ -11,7 +11,12 @@ import ipaddress
 import time
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
+
+from core.db import session_scope
+from core.rate_counters import count_hit, forget_windows
+from core.settings import Settings
 
 WINDOW_SECONDS = 60.0
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -85,3 +90,35 @@ class AddressLimiter:
             return False, wait
         self._windows[key] = (started, count + 1)
         return True, wait
+
+
+class SharedAddressLimiter:
+    """The same limit counted in the database, so it holds across web workers (fixed one-minute windows).
+
+    ``allow`` writes to the database: call it from a worker thread, not the event loop.
+    """
+
+    def __init__(self, *, sessions: sessionmaker[Session], per_minute: int, clock: Callable[[], float] = time.time):
+        self._sessions = sessions
+        self._per_minute = per_minute
+        self._clock = clock
+        self._swept_window = 0
+
+    def allow(self, address: str) -> tuple[bool, int]:
+        """Count one request from ``address``; returns (allowed, seconds until the window ends)."""
+        now = self._clock()
+        window = int(now // WINDOW_SECONDS)
+        wait = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+        with session_scope(self._sessions) as session:
+            count = count_hit(session=session, key=limit_key(address), window=window)
+            if window > self._swept_window:  # once a minute per worker, drop finished windows
+                forget_windows(session=session, before=window - 1)
+                self._swept_window = window
+        return count <= self._per_minute, wait
+
+
+def make_address_limiter(settings: Settings, sessions: sessionmaker[Session]) -> AddressLimiter | SharedAddressLimiter:
+    """Counted in the database on PostgreSQL (several web workers), in the process on SQLite (one host, one process)."""
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        return AddressLimiter(per_minute=settings.web_chat_per_address_per_minute)
+    return SharedAddressLimiter(sessions=sessions, per_minute=settings.web_chat_per_address_per_minute)

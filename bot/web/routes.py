@@ -62,10 +62,10 @@ def _error(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
 
 
-def _over_limit(request: Request, channels: Channels) -> JSONResponse | None:
+async def _over_limit(request: Request, channels: Channels) -> JSONResponse | None:
     """A 429 when this client address sent too much in the last minute, else None."""
     address = client_address(request, channels.settings.trusted_proxy_networks)
-    allowed, wait = channels.web_limiter.allow(address)
+    allowed, wait = await run_in_threadpool(channels.web_limiter.allow, address)
     if allowed:
         return None
     response = _error(
@@ -124,8 +124,9 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
         text=message.text,
         callback=message.callback,
         update_key=f"{message.session}:{message.message_id}" if message.message_id else None,
+        replay_repeats=True,
     )
-    if (refused := _over_limit(request, channels)) is not None:
+    if (refused := await _over_limit(request, channels)) is not None:
         return refused
     replies = await run_in_threadpool(channels.dialog.handle, incoming)
     return _out(replies, await _notices(channels, message.session))
@@ -154,7 +155,7 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
 )
 async def chat_attachment(session: SessionPath, request: Request, channels: ChannelsDep) -> Any:
     """Send a file (multipart field ``file``, optional ``message_id``) in the initiative form."""
-    if (refused := _over_limit(request, channels)) is not None:
+    if (refused := await _over_limit(request, channels)) is not None:
         return refused
     limit = channels.settings.max_attachment_mb * 1024 * 1024
     declared = request.headers.get("content-length", "")
@@ -179,7 +180,13 @@ async def chat_attachment(session: SessionPath, request: Request, channels: Chan
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 128):
         return _error(422, "validation_error", "Mã tin nhắn (message_id) không hợp lệ.")
     key = message_id or None
-    incoming = Incoming(channel=CHANNEL, user_id=session, files=(sent,), update_key=f"{session}:{key}" if key else None)
+    incoming = Incoming(
+        channel=CHANNEL,
+        user_id=session,
+        files=(sent,),
+        update_key=f"{session}:{key}" if key else None,
+        replay_repeats=True,
+    )
     replies = await run_in_threadpool(channels.dialog.handle, incoming)
     return _out(replies, await _notices(channels, session))
 

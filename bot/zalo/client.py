@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -118,7 +119,8 @@ class ZaloClient:
 
     async def download(self, url: str, limit: int) -> bytes | None:
         """The file at ``url`` (a Zalo CDN link from a signed event), or None when larger than ``limit``."""
-        async with self._http.stream("GET", url, timeout=30.0, follow_redirects=True) as response:
+        # No redirects: a media host's redirect could point anywhere, and only the checked host is fetched.
+        async with self._http.stream("GET", url, timeout=30.0, follow_redirects=False) as response:
             response.raise_for_status()
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
@@ -131,3 +133,12 @@ class ZaloClient:
                     return None
                 chunks.append(chunk)
             return b"".join(chunks)
+
+
+def media_url_allowed(url: str, hosts: list[str]) -> bool:
+    """Whether ``url`` is an http(s) link on one of ``hosts`` or their subdomains (Zalo's media servers)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in {"https", "http"} or not host:
+        return False
+    return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
@@ -20,7 +22,7 @@ from bot.dialog import Dialog
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import DeliveryError
 from bot.ordering import UserLocks
-from bot.zalo.client import CALLBACK_PREFIX, ZaloClient, ZaloError
+from bot.zalo.client import CALLBACK_PREFIX, ZaloClient, ZaloError, media_url_allowed
 from bot.zalo.signature import SIGNATURE_HEADER, signature_matches
 from bot.zalo.tokens import ZaloTokenError, ZaloTokens
 from core.settings import Settings
@@ -51,6 +53,15 @@ def _too_old(timestamp: str) -> bool:
     except (ValueError, OverflowError, OSError):
         return True
     return datetime.now(UTC) - sent > MAX_EVENT_AGE
+
+
+def _event_key(user_id: str, event: dict[str, Any], message: dict[str, Any]) -> str:
+    """A key for an event without ``msg_id``: a redelivery has the same sender, timestamp and message."""
+    digest = hashlib.sha256(json.dumps(message, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]
+    return f"{user_id}:{event.get('timestamp', '')}:{digest}"
+
+
+_TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,20})"?')
 
 
 class ZaloChannel:
@@ -99,7 +110,7 @@ class ZaloChannel:
         message = event.get("message") or {}
         if not user_id or not isinstance(message, dict):
             return None
-        msg_id = str(message.get("msg_id", "")) or None
+        msg_id = str(message.get("msg_id") or "") or _event_key(user_id, event, message)
         text = str(message.get("text") or "")
         if name in UNSUPPORTED_EVENTS:
             return Incoming(channel=CHANNEL, user_id=user_id, update_key=msg_id, unsupported=True)
@@ -114,7 +125,8 @@ class ZaloChannel:
         for item in message.get("attachments") or []:
             payload = (item or {}).get("payload") or {}
             url = str(payload.get("url") or "")
-            if not url.startswith(("https://", "http://")):
+            if not media_url_allowed(url, self.settings.zalo_media_host_list):
+                log.warning("ignored a Zalo attachment link outside the media hosts")
                 continue
             kind = str(item.get("type", ""))
             name = str(payload.get("name") or PurePosixPath(urlsplit(url).path).name or "tep")
@@ -147,22 +159,27 @@ async def zalo_webhook(request: Request, background: BackgroundTasks) -> Any:
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         return JSONResponse({"error": "too_large", "detail": "Nội dung quá lớn."}, status_code=413)
-    try:
-        event = json.loads(raw)
-    except ValueError:
-        return JSONResponse({"error": "bad_request", "detail": "JSON không hợp lệ."}, status_code=400)
-    if not isinstance(event, dict) or "timestamp" not in event:
+    # The signature is checked before the body is parsed; the timestamp it covers is read without parsing.
+    found = _TIMESTAMP.search(raw)
+    if found is None:
         return JSONResponse({"error": "bad_request", "detail": "Không phải sự kiện Zalo OA."}, status_code=400)
+    timestamp = found.group(1).decode()
     settings = channels.settings
     if not signature_matches(
         header=header,
         app_id=settings.zalo_app_id or "",
         body=raw,
-        timestamp=str(event["timestamp"]),
+        timestamp=timestamp,
         secret=settings.zalo_oa_secret or "",
     ):
         log.warning("Zalo webhook call with a wrong signature")
         return JSONResponse({"error": "forbidden", "detail": "Sai chữ ký."}, status_code=403)
+    try:
+        event = json.loads(raw)
+    except (ValueError, RecursionError):
+        return JSONResponse({"error": "bad_request", "detail": "JSON không hợp lệ."}, status_code=400)
+    if not isinstance(event, dict) or str(event.get("timestamp")) != timestamp:
+        return JSONResponse({"error": "bad_request", "detail": "Không phải sự kiện Zalo OA."}, status_code=400)
     if _too_old(str(event["timestamp"])):
         # Signed but stale: a replay outlives our memory of msg_ids, so it is acknowledged and ignored.
         log.warning("ignored a Zalo event older than %s", MAX_EVENT_AGE)

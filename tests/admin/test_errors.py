@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -81,3 +82,24 @@ def test_the_openapi_document_describes_errors_and_security(admin_app: FastAPI) 
                 assert responses["422"]["content"]["application/json"]["schema"] == {
                     "$ref": "#/components/schemas/ErrorOut"
                 }
+
+
+@pytest.mark.postgres
+def test_a_value_the_database_refuses_is_a_422(postgresql_engine: Any, settings: Any) -> None:
+    """PostgreSQL refuses NUL in text; the request is at fault, so the answer is 422, never 500."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from admin.api import admin_router
+    from admin.errors import install_error_handlers
+    from core.db import make_session_factory
+    from tests.admin.conftest import FakeRuntime
+
+    app = FastAPI()
+    app.state.runtime = FakeRuntime(settings=settings, sessions=make_session_factory(postgresql_engine))
+    app.include_router(admin_router)
+    install_error_handlers(app)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/api/auth/token", data={"username": "ad\x00min", "password": "mat-khau-gi-do"})
+    assert response.status_code == 422
+    assert response.json()["error"] == "validation_error"

@@ -107,3 +107,24 @@ def test_stats_count_by_state_field_locality_and_month(
     assert months["2026-02"] == 1
     assert sum(months.values()) == 3
     assert body["by_month"][0]["label"] == "Tháng 02/2026"
+
+
+def test_bidi_controls_never_reach_an_export() -> None:
+    from bot.rendering import clean_text
+    from core.export import to_csv
+
+    spoof = "Báo cáo\u202efdp.exe"
+    assert "\u202e" not in clean_text(spoof), "dropped where chat text comes in"
+    assert "\u202e" not in to_csv(["Tên"], [[spoof]]).decode("utf-8-sig"), "and in exports of older rows"
+
+
+def test_a_day_filter_takes_only_yyyy_mm_dd() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from core.review import InitiativeFilters
+
+    assert str(InitiativeFilters(date_to="2026-05-01").date_to) == "2026-05-01"  # type: ignore[arg-type]
+    for bad in ("0.0", "1700000000", 0):
+        with pytest.raises(ValidationError):
+            InitiativeFilters(date_to=bad)  # type: ignore[arg-type]

@@ -139,3 +139,31 @@ def test_uploads_are_checked(plans_client: TestClient, settings: Settings, sessi
     assert traversal.status_code == 201
     assert traversal.json()["name"] == "kế hoạch.txt"
     assert not list((settings.uploads_dir / "tmp").iterdir())
+
+
+def test_upload_errors_name_the_uploaded_file_and_a_docx_bomb_fails_fast(
+    plans_client: TestClient, session: Session
+) -> None:
+    import io
+
+    import docx
+
+    make_reviewer(session, username="quan.tri3", role=Role.ADMIN)
+    session.commit()
+    admin = login(plans_client, "quan.tri3")
+    broken = plans_client.post(
+        "/api/plans", files={"file": ("Kế hoạch hỏng.pdf", b"%PDF-1.4 garbage", "application/pdf")}, headers=admin
+    )
+    assert broken.status_code == 422
+    assert "Kế hoạch hỏng.pdf" in broken.json()["detail"] or "Kế_hoạch_hỏng.pdf" in broken.json()["detail"]
+    assert "tmp" not in broken.json()["detail"]
+    bomb = docx.Document()
+    for _ in range(40):
+        bomb.add_paragraph("Nội dung lặp lại " * 25_000)  # 17 million characters in about 90 KB
+    packed = io.BytesIO()
+    bomb.save(packed)
+    refused = plans_client.post(
+        "/api/plans", files={"file": ("bom.docx", packed.getvalue(), "application/zip")}, headers=admin
+    )
+    assert refused.status_code == 413
+    assert "bom.docx" in refused.json()["detail"] and "ký tự" in refused.json()["detail"]

@@ -41,6 +41,8 @@ ADMIN_ONLY = {
     ("POST", "/api/plans"),
     ("PUT", "/api/plans/{plan_id}"),
     ("DELETE", "/api/plans/{plan_id}"),
+    ("POST", "/api/initiatives/{initiative_id}/personal-data/export"),
+    ("POST", "/api/initiatives/{initiative_id}/personal-data/erase"),
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from bot.web.address_limit import AddressLimiter, limit_key
+from bot.web.address_limit import AddressLimiter, SharedAddressLimiter, limit_key
 from core.settings import Settings
 from tests.bot.support import PNG, ChatRuntime, make_app, make_runtime
 
@@ -92,3 +92,21 @@ def test_trusted_proxies_must_be_addresses(tmp_path: Path) -> None:
         "10.0.0.5/32",
         "fd00::/8",
     ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_shared_limit_holds_across_workers(request: pytest.FixtureRequest, tmp_path: Any, backend: str) -> None:
+    from core.db import make_engine, make_session_factory, migrate
+
+    if backend == "sqlite":
+        settings = Settings(_env_file=None, environment="test", data_dir=tmp_path / "d")  # type: ignore[call-arg]
+        migrate(settings)
+        engine = make_engine(settings.sqlalchemy_url)
+    else:
+        engine = request.getfixturevalue("postgresql_engine")
+    sessions = make_session_factory(engine)
+    moment = 1_800_000_000.0
+    workers = [SharedAddressLimiter(sessions=sessions, per_minute=3, clock=lambda: moment) for _ in range(2)]
+    outcomes = [workers[i % 2].allow("203.0.113.7")[0] for i in range(5)]
+    assert outcomes == [True, True, True, False, False], "one count, whichever worker answers"
+    assert workers[0].allow("203.0.113.8")[0], "another address has its own count"

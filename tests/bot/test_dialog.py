@@ -178,26 +178,29 @@ def test_old_update_ids_are_forgotten(session: Session) -> None:
     assert [p.update_key for p in session.scalars(select(ProcessedUpdate))] == ["new-1"]
 
 
-def test_abandoned_forms_and_their_files_are_purged(dialog: Dialog, session: Session) -> None:
+def test_abandoned_forms_and_their_files_are_purged(dialog: Dialog, session: Session, tmp_path: Path) -> None:
+    uploads = tmp_path / "d" / "uploads"
     say = _say(dialog, "p1")
     fill_form(say, FORM_BEFORE_FILE)
     dialog.handle(Incoming(channel="web", user_id="p1", files=(IncomingFile("a.png", "image/png", len(PNG), PNG),)))
     attachment = session.scalar(select(Attachment).where(Attachment.channel_user_id == "p1"))
     conversation = session.scalar(select(Conversation).where(Conversation.user_id == "p1"))
     assert attachment is not None and conversation is not None
-    stored = Path(attachment.storage_path)
+    stored = uploads / attachment.storage_path
     assert stored.exists()
     long_ago = datetime.now(UTC) - timedelta(days=3)
     attachment.created_at = long_ago
     session.flush()
-    assert purge_unclaimed_attachments(session=session, older_than=timedelta(days=1)) == 0, "held by a live form"
+    assert purge_unclaimed_attachments(session=session, uploads_dir=uploads, older_than=timedelta(days=1)) == 0, (
+        "held by a live form"
+    )
 
     conversation.updated_at = long_ago
     session.flush()
     assert purge_abandoned_forms(session=session, idle=timedelta(hours=1)) == 1
     session.refresh(conversation)
     assert "form" not in conversation.state and conversation.state["mode"] == "idle"
-    assert purge_unclaimed_attachments(session=session, older_than=timedelta(days=1)) == 1
+    assert purge_unclaimed_attachments(session=session, uploads_dir=uploads, older_than=timedelta(days=1)) == 1
     assert not stored.exists()
     session.commit()
     assert "đã hết hạn" in say("Nguyễn Văn An")

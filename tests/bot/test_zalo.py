@@ -61,6 +61,7 @@ def _settings(tmp_path: Path, fake: FakeZalo, **extra: Any) -> Settings:
         "zalo_api_url": fake.url,
         "zalo_oauth_url": fake.url,
         "rate_limit_per_minute": 500,
+        "zalo_media_hosts": "127.0.0.1",  # the fake media server
     }
     values.update(extra)
     return Settings(**values)
@@ -172,6 +173,37 @@ def test_image_event_is_stored_too(client: TestClient, fake: FakeZalo) -> None:
     image = {"type": "image", "payload": {"url": f"{fake.url}/files/abc", "thumbnail": ""}}
     got = user.exchange(user.event("user_send_image", text="", attachments=[image]))
     assert "Đã nhận tệp" in got[0]["text"]
+
+
+def test_a_link_outside_zalo_media_hosts_is_never_fetched(tmp_path: Path, fake: FakeZalo) -> None:
+    runtime = make_runtime(_settings(tmp_path, fake, zalo_media_hosts="zdn.vn,zadn.vn"))
+    try:
+        with TestClient(make_app(runtime)) as client:
+            user = ZaloUser(client, fake)
+            fill_form(user.say, FORM_BEFORE_FILE)
+            fake.files["abc"] = b"\xff\xd8\xff\xe0" + b"0" * 100
+            image = {"type": "image", "payload": {"url": f"{fake.url}/files/abc"}}
+            user.exchange(user.event("user_send_image", text="", attachments=[image]))
+    finally:
+        runtime.close()
+    assert fake.matching(lambda r: r.path.startswith("/files")) == []
+
+
+def test_events_without_msg_id_are_told_apart_and_repeats_dropped(client: TestClient, fake: FakeZalo) -> None:
+    user = ZaloUser(client, fake)
+    first, second = user.event(text="Hạn gửi sáng kiến?"), user.event(text="Tiêu chí khen thưởng?")
+    for event in (first, second):
+        del event["message"]["msg_id"]
+    assert user.exchange(first), "answered"
+    assert user.exchange(second), "another message, not a repeat of the first"
+    assert user.exchange(first) == [], "a redelivery is dropped"
+
+
+def test_a_deeply_nested_signed_event_is_a_400(client: TestClient, fake: FakeZalo) -> None:
+    event = ZaloUser(client, fake).event(text="x")
+    event["message"]["deep"] = json.loads("[" * 500 + "]" * 500)
+    raw, headers = _signed(event)
+    assert client.post("/webhooks/zalo", content=raw, headers=headers).status_code == 400
 
 
 @pytest.mark.parametrize("header", [None, "mac=deadbeef", "wrong"])
