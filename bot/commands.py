@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.initiatives import CODE_PATTERN
+from core.initiatives import CODE_PATTERN, normalise_email, normalise_phone
 from core.vietnamese import fold, nfc, squash_spaces
 
 
@@ -57,13 +57,28 @@ _PHRASES = {
         "de xuat sang kien",
         "toi muon gui sang kien",
     ),
-    Command.STATUS: ("tra cuu", "trang thai", "tra cuu trang thai", "tra cuu sang kien", "kiem tra trang thai"),
+    Command.STATUS: (
+        "tra cuu",
+        "trang thai",
+        "tra cuu trang thai",
+        "tra cuu sang kien",
+        "kiem tra trang thai",
+        "tra cuu ho so",
+        "kiem tra ho so",
+        "xem ho so",
+        "ho so cua toi",
+        "sang kien cua toi",
+        "tra cuu ho so cua toi",
+        "kiem tra ho so cua toi",
+        "xem ho so cua toi",
+        "trang thai ho so",
+    ),
     Command.LOCALITY: ("dia ban", "chon dia ban", "doi dia ban", "chon phuong", "chon xa"),
     Command.CANCEL: ("huy", "huy bo", "thoat", "dung lai", "dung", "cancel"),
     Command.WITHDRAW: ("rut sang kien", "rut ho so", "toi muon rut sang kien"),
 }
 _PREFIXES = {
-    Command.STATUS: ("tra cuu", "trang thai"),
+    Command.STATUS: ("tra cuu", "trang thai", "kiem tra", "xem ho so", "ho so"),
     Command.REPLY: ("bo sung",),
     Command.WITHDRAW: ("rut sang kien", "rut ho so", "rut"),
 }
@@ -89,11 +104,25 @@ def parse_command(text: str) -> ParsedCommand | None:
         if key in phrases and not (command is Command.CANCEL and _is_agreeing(stripped)):
             return ParsedCommand(command)
     code = CODE_PATTERN.search(stripped)
+    if code is not None and _is_bare_code(stripped, code.group(0)):
+        return ParsedCommand(Command.STATUS, stripped[code.start() :].strip())
     for command, prefixes in _PREFIXES.items():
         for prefix in prefixes:
             if key.startswith(prefix + " ") and code is not None:
                 return ParsedCommand(command, stripped[code.start() :].strip())
     return None
+
+
+def _is_bare_code(text: str, code: str) -> bool:
+    """Only a receipt code, perhaps followed by the phone or e-mail given with it."""
+    rest = text.replace(code, " ", 1).strip(" \t\n.,;:-–")
+    return not rest or bool(normalise_phone(rest) or normalise_email(rest))
+
+
+def is_bare_code(text: str) -> bool:
+    """Whether ``text`` is only a receipt code (perhaps with a phone or e-mail), which opens the status flow."""
+    code = CODE_PATTERN.search(text)
+    return code is not None and _is_bare_code(text.strip(), code.group(0))
 
 
 def _is_agreeing(text: str) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.attachments import ACCEPTED_LABEL, MAX_ATTACHMENTS
+from bot.callbacks import Pick, button
 from bot.commands import phrase_key
 from bot.messages import Button
 from core.initiatives import FIELDS, PARTICIPANT_KINDS, normalise_email, normalise_phone
@@ -214,10 +215,10 @@ def prompt_for(step: Step, *, max_mb: int) -> str:
 
 def choice_buttons(step: Step, choices: Sequence[str]) -> list[list[Button]]:
     """Buttons for a step's choices, two per row, pressing one sends ``pick:<step>:<index>``."""
-    buttons = [Button(choice, f"pick:{step.name}:{i}") for i, choice in enumerate(choices)]
+    buttons = [button(choice, Pick(step.name, str(i))) for i, choice in enumerate(choices)]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if step.optional:
-        rows.append([Button("Bỏ qua", f"pick:{step.name}:{SKIP}")])
+        rows.append([button("Bỏ qua", Pick(step.name, SKIP))])
     return rows
 
 

@@ -19,8 +19,8 @@ from bot.channels import Channels
 from bot.dialog import Dialog
 from bot.notifier import notice_worker
 from bot.ports import AnswerLike, BotRuntime, QuestionAnswerer
+from bot.state import purge_abandoned_forms
 from bot.web.routes import router as web_router
-from core.conversations import purge_abandoned_forms
 from core.db import session_scope
 from core.dedup import forget_old_updates
 

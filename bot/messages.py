@@ -26,6 +26,7 @@ class Incoming:
     files: tuple[IncomingFile, ...] = ()
     update_key: str | None = None  # platform id of the update, for dropping repeats
     unsupported: bool = False  # a sticker, location, voice note… that the dialog cannot read
+    address: str | None = None  # the network address, where the channel knows it (web chat), for look-up limits
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    emphasis: tuple[str, ...] = ()  # pieces of ``text`` to show in bold where the channel can (a receipt code)
 
     @property
     def flat_buttons(self) -> list[Button]:

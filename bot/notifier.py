@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot.state import DialogState
 from core.conversations import lock_conversation, save_state
 from core.db import session_scope
 from core.models import Notice, NoticeStatus
@@ -79,11 +80,11 @@ def arm_reply(*, sessions: sessionmaker[Session], channel: str, user_id: str) ->
             if not waiting:
                 return
             conversation = lock_conversation(session=session, channel=channel, user_id=user_id)
-            state = dict(conversation.state or {})
-            if state.get("mode", "idle") != "idle":
+            state = DialogState.load(conversation.state)
+            if not state.arm_reply(waiting[0].code):
                 return
-            state.update(mode="reply", reply_code=waiting[0].code, touched=time.time())
-            save_state(conversation=conversation, state=state, locality=conversation.locality)
+            state.touched = time.time()
+            save_state(conversation=conversation, state=state.dump(), locality=conversation.locality)
     except Exception:
         log.warning("could not arm the reply mode after a notice", exc_info=True)
 

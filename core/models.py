@@ -243,3 +243,13 @@ class DocumentVersion(Base):
 
 
 Index("ix_initiatives_channel_user", Initiative.channel, Initiative.channel_user_id)
+
+
+class LookupAttempt(Base):
+    """One try to read a submission by code and contact, per key (a chat user, an address, a code), for the limit."""
+
+    __tablename__ = "lookup_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

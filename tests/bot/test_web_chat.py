@@ -293,7 +293,10 @@ def test_rate_limit_warns_once(tmp_path: Any) -> None:
 def test_cancel_and_help_by_words_and_commands(client: TestClient, runtime: ChatRuntime) -> None:
     session = _session()
     say = _say(client, session)
-    assert "/sangkien" in say("/start")
+    greeting = _chat(client, session, "/start")
+    assert "Xin chào" in greeting["replies"][0] and "/sangkien" not in greeting["replies"][0], "a short greeting"
+    assert "menu:help" in [b["data"] for row in greeting["messages"][0]["buttons"] for b in row]
+    assert "/sangkien" in say("hướng dẫn"), "the commands are under “hướng dẫn”"
     fill_form(say, FORM_BEFORE_FILE[:3])
     assert "đã hủy" in say("hủy")
     assert "không có thao tác" in say("/huy")

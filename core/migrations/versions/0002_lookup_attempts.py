@@ -1,0 +1,34 @@
+"""lookup attempts: tries to read a submission by code and contact, for the per-user and per-address limit
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-02 02:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "lookup_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_lookup_attempts_key"), "lookup_attempts", ["key"], unique=False)
+    op.create_index(op.f("ix_lookup_attempts_created_at"), "lookup_attempts", ["created_at"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_lookup_attempts_created_at"), table_name="lookup_attempts")
+    op.drop_index(op.f("ix_lookup_attempts_key"), table_name="lookup_attempts")
+    op.drop_table("lookup_attempts")
