@@ -20,6 +20,7 @@ from bot.dialog import Dialog
 from bot.notifier import notice_worker
 from bot.ports import AnswerLike, BotRuntime, QuestionAnswerer
 from bot.state import purge_abandoned_forms
+from bot.web.lookup import router as lookup_router
 from bot.web.routes import router as web_router
 from core.db import session_scope
 from core.dedup import forget_old_updates
@@ -37,6 +38,7 @@ def channel_router() -> APIRouter:
 
     router = APIRouter()
     router.include_router(web_router)
+    router.include_router(lookup_router)
     router.include_router(telegram_router)
     router.include_router(zalo_router)
     return router

@@ -80,7 +80,7 @@ def _show_own(turn: Turn, initiative: Initiative) -> None:
     lines = _status_text(initiative)
     buttons: list[list[Button]] = []
     if initiative.state == InitiativeState.NEEDS_INFO.value:
-        lines += wording.needs_info(initiative.code, _latest_public_note(initiative))
+        lines += wording.needs_info(initiative.code, latest_public_note(initiative))
         buttons.append([button(wording.REPLY_BUTTON, StartReply(initiative.code))])
     if initiative.state in WITHDRAWABLE:
         buttons.append([button(wording.WITHDRAW_BUTTON, Withdraw(WithdrawAction.ASK, initiative.code))])
@@ -100,7 +100,7 @@ def _lookup(turn: Turn, code: str, contact: str) -> None:
         return
     lines = _status_text(initiative)
     if initiative.state == InitiativeState.NEEDS_INFO.value:
-        lines.append(wording.needs_info(initiative.code, _latest_public_note(initiative))[0])
+        lines.append(wording.needs_info(initiative.code, latest_public_note(initiative))[0])
     turn.say("\n".join(lines), wording.MENU, emphasis=(initiative.code,))
 
 
@@ -232,7 +232,8 @@ def withdrawal_reason(initiative: Initiative) -> str:
     return notes[-1] if notes else ""
 
 
-def _latest_public_note(initiative: Initiative) -> str:
+def latest_public_note(initiative: Initiative) -> str:
+    """What a reviewer last asked or told the submitter (not internal notes)."""
     notes: list[InitiativeEvent] = [
         event
         for event in initiative.events

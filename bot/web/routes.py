@@ -17,7 +17,7 @@ from starlette.requests import Request
 from bot.channels import Channels, get_channels
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import take_web_notices_and_arm
-from bot.web.address_limit import client_address
+from bot.web.address_limit import client_address, limit_key
 
 CHANNEL = "web"
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,128}$"
@@ -124,6 +124,7 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
         text=message.text,
         callback=message.callback,
         update_key=f"{message.session}:{message.message_id}" if message.message_id else None,
+        address=limit_key(client_address(request, channels.settings.trusted_proxy_networks)),
     )
     if (refused := _over_limit(request, channels)) is not None:
         return refused
