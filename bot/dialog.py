@@ -10,6 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -118,21 +119,44 @@ class Dialog:
                 log.info("dropped repeated update on %s", incoming.channel)
                 return None
             conversation = lock_conversation(session=session, channel=incoming.channel, user_id=incoming.user_id)
+            state = DialogState.load(conversation.state)
             turn = Turn(
                 session=session,
-                incoming=incoming,
-                state=DialogState.load(conversation.state),
+                incoming=_typed_choice(incoming, state),
+                state=state,
                 locality=conversation.locality,
                 settings=self._settings,
                 answerer=self._answerer,
                 now=self._clock(),
             )
             _step(turn)
+            _remember_typed_choices(turn)
             save_state(conversation=conversation, state=turn.state.dump(), locality=turn.locality)
             return turn
 
 
 # ---------------------------------------------------------------------- one message
+
+
+def _typed_choice(incoming: Incoming, state: DialogState) -> Incoming:
+    """On a channel without buttons, a bare number picks the button shown with that number."""
+    shown = state.typed_choices or []
+    number = incoming.text.strip().rstrip(".")
+    if not incoming.numbered_choices or incoming.callback is not None or not number.isdigit():
+        return incoming
+    index = int(number) - 1
+    return replace(incoming, callback=shown[index], text="") if 0 <= index < len(shown) else incoming
+
+
+def _remember_typed_choices(turn: Turn) -> None:
+    if not turn.incoming.numbered_choices:
+        return
+    shown = [reply for reply in turn.replies if reply.buttons]
+    if turn.question is not None:
+        buttons = [button.data for row in wording.AFTER_ANSWER for button in row]
+    else:
+        buttons = [button.data for button in shown[-1].flat_buttons] if shown else []
+    turn.state.typed_choices = buttons or None
 
 
 def _step(turn: Turn) -> None:

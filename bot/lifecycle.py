@@ -12,13 +12,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
-from telegram.error import TelegramError
 
 from bot.attachments import purge_unclaimed_attachments
-from bot.channels import Channels
+from bot.channels import Channel, ChannelContext, ChannelKind, Channels
 from bot.dialog import Dialog
 from bot.notifier import notice_worker
 from bot.ports import AnswerLike, BotRuntime, QuestionAnswerer
+from bot.registry import KINDS
 from bot.state import purge_abandoned_forms
 from bot.web.lookup import router as lookup_router
 from bot.web.routes import router as web_router
@@ -32,15 +32,12 @@ HOUSEKEEPING_SECONDS = 3600.0
 
 
 def channel_router() -> APIRouter:
-    """Every route of the chat channels: the web chat and the Telegram and Zalo webhooks."""
-    from bot.telegram.webhook import router as telegram_router
-    from bot.zalo.webhook import router as zalo_router
-
+    """Every route of the chat channels: the web chat, the look-up page and each registered channel's webhook."""
     router = APIRouter()
     router.include_router(web_router)
     router.include_router(lookup_router)
-    router.include_router(telegram_router)
-    router.include_router(zalo_router)
+    for kind in KINDS:
+        router.include_router(kind.router)
     return router
 
 
@@ -79,28 +76,15 @@ async def run_channels(
     channels = Channels(settings=settings, sessions=runtime.sessions, dialog=dialog)
     tasks: list[asyncio.Task[Any]] = []
     async with contextlib.AsyncExitStack() as stack:
-        if settings.telegram_token:
-            from bot.telegram.adapter import TelegramChannel
-
-            telegram = TelegramChannel(settings=settings, dialog=dialog)
-            try:
-                await telegram.start()
-            except TelegramError:
-                # Bot API unreachable or token refused: keep the web chat and Zalo up; Telegram stays off.
-                log.error("Telegram channel not started", exc_info=True)
-                await telegram.stop()
-            else:
-                stack.push_async_callback(telegram.stop)
-                channels.telegram = telegram
-                tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
-        if settings.zalo_app_id and settings.zalo_oa_secret:
-            from bot.zalo.webhook import ZaloChannel
-
-            zalo = ZaloChannel(settings=settings, sessions=runtime.sessions, dialog=dialog)
-            await zalo.start()
-            stack.push_async_callback(zalo.stop)
-            channels.zalo = zalo
-            tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
+        context = ChannelContext(settings=settings, sessions=runtime.sessions, dialog=dialog)
+        for kind in KINDS:
+            channel = await _start(kind, context) if kind.enabled(settings) else None
+            if channel is None:
+                continue
+            stack.push_async_callback(channel.stop)
+            channels.running[kind.name] = channel
+            if kind.pushes_notices:
+                tasks.append(_worker(runtime, kind.name, channel.send_notice, notice_interval))
         tasks.append(asyncio.create_task(_housekeeping(runtime), name="chat-housekeeping"))
         stack.push_async_callback(_cancel, tasks)
         if app is not None:
@@ -110,6 +94,18 @@ async def run_channels(
         finally:
             if app is not None:
                 app.state.channels = None
+
+
+async def _start(kind: ChannelKind, context: ChannelContext) -> Channel | None:
+    """Build and start one channel; None when its platform is unreachable (the other channels stay up)."""
+    channel = kind.build(context)
+    try:
+        await channel.start()
+    except Exception:
+        log.error("%s channel not started", kind.name, exc_info=True)
+        await channel.stop()
+        return None
+    return channel
 
 
 async def _housekeeping(runtime: BotRuntime) -> None:

@@ -26,6 +26,7 @@ class Incoming:
     files: tuple[IncomingFile, ...] = ()
     update_key: str | None = None  # platform id of the update, for dropping repeats
     unsupported: bool = False  # a sticker, location, voice note… that the dialog cannot read
+    numbered_choices: bool = False  # the channel shows buttons as numbered lines; a bare number picks one
     address: str | None = None  # the network address, where the channel knows it (web chat), for look-up limits
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 
+from bot.messages import Reply
 from core.vietnamese import nfc
 
 TELEGRAM_LIMIT = 4096  # characters after entity parsing; counted here in UTF-16 code units to be safe
@@ -72,6 +74,20 @@ def split_text(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def telegram_html(text: str) -> str:
-    """Plain text as Telegram HTML: ``<``, ``>`` and ``&`` escaped, nothing else interpreted."""
-    return html.escape(text, quote=False)
+def telegram_html(text: str, *, bold: Sequence[str] = ()) -> str:
+    """Plain text as Telegram HTML: ``<``, ``>`` and ``&`` escaped, the ``bold`` pieces (a receipt code) in ``<b>``."""
+    escaped = html.escape(text, quote=False)
+    for piece in bold:
+        target = html.escape(piece, quote=False)
+        if target:
+            escaped = escaped.replace(target, f"<b>{target}</b>", 1)
+    return escaped
+
+
+def numbered_choices(reply: Reply) -> str:
+    """A reply for a channel without buttons: its buttons as numbered lines, answered by typing the number."""
+    buttons = reply.flat_buttons
+    if not buttons:
+        return reply.text
+    lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, 1)]
+    return reply.text + "\n\nAnh/Chị nhắn số để chọn:\n" + "\n".join(lines)

@@ -63,6 +63,8 @@ class DialogState(BaseModel):
     withdraw_reason: str | None = None
     # looking up a submission from another account: the code waiting for its phone or e-mail
     lookup_code: str | None = None
+    # buttons last shown as numbered lines (channels without buttons): a bare number picks one
+    typed_choices: list[str] | None = None
     # the last question answered, so a follow-up can be read with it
     last_question: str | None = None
 

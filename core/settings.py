@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     zalo_refresh_token: str | None = Field(None, description="Initial OA refresh token (rotated in the database).")
     zalo_api_url: str = Field("https://openapi.zalo.me", description="Zalo OA Open API base URL.")
     zalo_oauth_url: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL for token refresh.")
+    zalobot_token: str | None = Field(None, description="Zalo Bot Platform bot token; enables the Zalo Bot channel.")
+    zalobot_webhook_secret: str | None = Field(
+        None,
+        description="Secret (8-256 characters) Zalo Bot sends in `X-Bot-Api-Secret-Token`; when set, updates come "
+        "to `POST /webhooks/zalobot`, otherwise the bot polls `getUpdates`.",
+    )
+    zalobot_api_url: str = Field("https://bot-api.zaloplatforms.com", description="Zalo Bot Platform API base URL.")
     form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
     rate_limit_per_minute: int = Field(40, ge=1, description="Messages a user may send per minute.")
     web_chat_per_address_per_minute: int = Field(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
@@ -11,25 +11,26 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import APIRouter, BackgroundTasks, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
-from bot.channels import get_channels
+from bot.channels import ChannelContext, ChannelKind, get_channels
 from bot.dialog import Dialog
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import DeliveryError
 from bot.ordering import UserLocks
+from bot.webhook_guard import guard
 from bot.zalo.client import CALLBACK_PREFIX, ZaloClient, ZaloError
 from bot.zalo.signature import SIGNATURE_HEADER, signature_matches
 from bot.zalo.tokens import ZaloTokenError, ZaloTokens
+from core.errors import ErrorCode, ThiduaError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
 
 CHANNEL = "zalo"
-MAX_BODY_BYTES = 1024 * 1024
 # Zalo retries for up to 12 hours (*unsure*); processed msg_ids are remembered for 3 days (core.dedup).
 MAX_EVENT_AGE = timedelta(days=2)
 TEXT_EVENTS = {"user_send_text"}
@@ -45,6 +46,31 @@ UNSUPPORTED_EVENTS = {
 }
 
 
+def _follow(event: dict[str, Any]) -> Incoming | None:
+    follower = str((event.get("follower") or {}).get("id", ""))
+    if not follower:
+        return None
+    key = f"follow:{follower}:{event.get('timestamp', '')}"
+    return Incoming(channel=CHANNEL, user_id=follower, text="/start", update_key=key)
+
+
+def _attachment(item: object) -> tuple[str, str, str, int] | None:
+    """(url, file name, content type, declared size) of one attachment of an event, or None when it has no link."""
+    if not isinstance(item, dict):
+        return None
+    payload = item.get("payload") or {}
+    url = str(payload.get("url") or "")
+    if not url.startswith(("https://", "http://")):
+        return None
+    kind = str(item.get("type", ""))
+    name = str(payload.get("name") or PurePosixPath(urlsplit(url).path).name or "tep")
+    if kind == "image" and "." not in name:
+        name += ".jpg"
+    size = str(payload.get("size") or "0")
+    content_type = "image/jpeg" if kind == "image" else "application/octet-stream"
+    return url, name, content_type, int(size) if size.isdigit() else 0
+
+
 def _too_old(timestamp: str) -> bool:
     try:
         sent = datetime.fromtimestamp(int(timestamp) / 1000, tz=UTC)
@@ -55,6 +81,9 @@ def _too_old(timestamp: str) -> bool:
 
 class ZaloChannel:
     """Turns OA events into dialog messages and sends the replies through the OA API."""
+
+    name = CHANNEL
+    accepts_webhook = True
 
     def __init__(self, *, settings: Settings, sessions: sessionmaker[Session], dialog: Dialog) -> None:
         self.settings = settings
@@ -88,11 +117,7 @@ class ZaloChannel:
     async def _incoming(self, event: dict[str, Any]) -> Incoming | None:
         name = str(event.get("event_name", ""))
         if name == "follow":
-            follower = str((event.get("follower") or {}).get("id", ""))
-            if not follower:
-                return None
-            key = f"follow:{follower}:{event.get('timestamp', '')}"
-            return Incoming(channel=CHANNEL, user_id=follower, text="/start", update_key=key)
+            return _follow(event)
         if name not in TEXT_EVENTS | FILE_EVENTS | UNSUPPORTED_EVENTS:
             return None  # delivery receipts, OA's own messages, …
         user_id = str((event.get("sender") or {}).get("id", ""))
@@ -112,19 +137,17 @@ class ZaloChannel:
         limit = self.settings.max_attachment_mb * 1024 * 1024
         files: list[IncomingFile] = []
         for item in message.get("attachments") or []:
-            payload = (item or {}).get("payload") or {}
-            url = str(payload.get("url") or "")
-            if not url.startswith(("https://", "http://")):
+            found = _attachment(item)
+            if found is None:
                 continue
-            kind = str(item.get("type", ""))
-            name = str(payload.get("name") or PurePosixPath(urlsplit(url).path).name or "tep")
-            if kind == "image" and "." not in name:
-                name += ".jpg"
-            declared = int(payload.get("size") or 0) if str(payload.get("size") or "0").isdigit() else 0
+            url, name, content_type, declared = found
             data = None if declared > limit else await self.client.download(url, limit)
-            content_type = "image/jpeg" if kind == "image" else "application/octet-stream"
             files.append(IncomingFile(name, content_type, declared or len(data or b""), data))
         return tuple(files)
+
+    async def send_reply(self, user_id: str, reply: Reply) -> None:
+        """Send one dialog reply through the OA API."""
+        await self.client.send_reply(user_id, reply)
 
     async def send_notice(self, user_id: str, text: str) -> None:
         """Deliver a queued notice; outside Zalo's 48-hour reply window this may fail and is retried later."""
@@ -134,39 +157,48 @@ class ZaloChannel:
             raise DeliveryError(str(exc), retry_after=getattr(exc, "retry_after", None)) from exc
 
 
+def _signed(settings: Settings) -> Callable[[Headers, bytes, Any], bool]:
+    def check(headers: Headers, raw: bytes, event: Any) -> bool:
+        """The OA signature over the raw body; an event without a timestamp is not an OA event."""
+        if not isinstance(event, dict) or "timestamp" not in event:
+            raise ThiduaError(ErrorCode.BAD_REQUEST, "Không phải sự kiện Zalo OA.")
+        return signature_matches(
+            header=headers.get(SIGNATURE_HEADER),
+            app_id=settings.zalo_app_id or "",
+            body=raw,
+            timestamp=str(event["timestamp"]),
+            secret=settings.zalo_oa_secret or "",
+        )
+
+    return check
+
+
 @router.post("/webhooks/zalo", include_in_schema=False)
 async def zalo_webhook(request: Request, background: BackgroundTasks) -> Any:
     """Accept an OA event: 403 without a valid signature, 400 for a malformed body, else 200 at once."""
     channels = get_channels(request)
-    zalo = channels.zalo
-    if zalo is None:
-        return JSONResponse({"error": "not_found", "detail": "Kênh Zalo chưa được cấu hình."}, status_code=404)
-    header = request.headers.get(SIGNATURE_HEADER)
-    if not header:
-        return JSONResponse({"error": "forbidden", "detail": "Thiếu chữ ký."}, status_code=403)
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        return JSONResponse({"error": "too_large", "detail": "Nội dung quá lớn."}, status_code=413)
-    try:
-        event = json.loads(raw)
-    except ValueError:
-        return JSONResponse({"error": "bad_request", "detail": "JSON không hợp lệ."}, status_code=400)
-    if not isinstance(event, dict) or "timestamp" not in event:
-        return JSONResponse({"error": "bad_request", "detail": "Không phải sự kiện Zalo OA."}, status_code=400)
-    settings = channels.settings
-    if not signature_matches(
-        header=header,
-        app_id=settings.zalo_app_id or "",
-        body=raw,
-        timestamp=str(event["timestamp"]),
-        secret=settings.zalo_oa_secret or "",
-    ):
-        log.warning("Zalo webhook call with a wrong signature")
-        return JSONResponse({"error": "forbidden", "detail": "Sai chữ ký."}, status_code=403)
+    if channels.get(CHANNEL) is not None and not request.headers.get(SIGNATURE_HEADER):
+        raise ThiduaError(ErrorCode.FORBIDDEN, "Thiếu chữ ký.")  # no work for a caller who does not even sign
+    delivery = await guard(request, CHANNEL, signed=_signed(channels.settings))
+    event = delivery.payload
     if _too_old(str(event["timestamp"])):
         # Signed but stale: a replay outlives our memory of msg_ids, so it is acknowledged and ignored.
         log.warning("ignored a Zalo event older than %s", MAX_EVENT_AGE)
         return {"ok": True}
+    channel = delivery.channel
+    assert isinstance(channel, ZaloChannel)
     # Answer now (Zalo waits about 2 s); the event is handled after the response is sent.
-    background.add_task(zalo.process, event)
+    background.add_task(channel.process, event)
     return {"ok": True}
+
+
+def _build(context: ChannelContext) -> ZaloChannel:
+    return ZaloChannel(settings=context.settings, sessions=context.sessions, dialog=context.dialog)
+
+
+KIND = ChannelKind(
+    name=CHANNEL,
+    router=router,
+    enabled=lambda settings: bool(settings.zalo_app_id and settings.zalo_oa_secret),
+    build=_build,
+)

@@ -72,7 +72,7 @@ def chat_settings(settings: Settings) -> Settings:
 
 def handled(client: TestClient) -> list[str | None]:
     """Update keys the client's Telegram channel has finished with (replies sent, or dropped as repeats)."""
-    channel = client.app.state.channels.telegram  # type: ignore[attr-defined]
+    channel = client.app.state.channels.get("telegram")  # type: ignore[attr-defined]
     done: list[str | None] | None = getattr(channel, "test_handled", None)
     if done is None:
         done = []
@@ -197,6 +197,7 @@ def test_initiative_with_photo_receipt_and_status(client: TestClient, fake: Fake
     match = RECEIPT.search(done)
     assert match, done
     code = match.group(1)
+    assert f"\nMã hồ sơ: <b>{code}</b>\n" in done, "the receipt code on its own line, in bold"
     with session_scope(runtime.sessions) as db:
         initiative = db.scalar(select(Initiative).where(Initiative.code == code))
         assert initiative is not None and initiative.channel == "telegram"
@@ -562,7 +563,7 @@ def test_submitter_withdraws_by_button_and_a_repeated_press_changes_nothing(
 
 
 def test_per_user_locks_are_dropped_when_idle(client: TestClient, fake: FakeTelegram) -> None:
-    channel = client.app.state.channels.telegram  # type: ignore[attr-defined]
+    channel = client.app.state.channels.get("telegram")  # type: ignore[attr-defined]
     for user_id in (556001, 556002, 556003):
         TelegramUser(client, fake, user_id=user_id).say("/help")
     assert len(channel._user_locks) == 0

@@ -429,4 +429,4 @@ def test_withdrawal_by_typed_words_and_locks_dropped_when_idle(
     with session_scope(runtime.sessions) as db:
         initiative = db.scalar(select(Initiative).where(Initiative.code == code))
         assert initiative is not None and initiative.state == InitiativeState.WITHDRAWN.value
-    assert len(client.app.state.channels.zalo._user_locks) == 0  # type: ignore[attr-defined]
+    assert len(client.app.state.channels.get("zalo")._user_locks) == 0  # type: ignore[attr-defined]
