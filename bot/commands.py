@@ -92,25 +92,40 @@ def _phrase_key(text: str) -> str:
     return squash_spaces(_NOT_WORD.sub(" ", fold(text)))
 
 
+def _slash(text: str) -> ParsedCommand | None:
+    match = _SLASH_RE.match(text)
+    if match is None:
+        return None
+    command = _SLASH.get(match.group(1).lower())
+    return ParsedCommand(command, (match.group(2) or "").strip()) if command else None
+
+
+def _phrase(text: str, key: str) -> ParsedCommand | None:
+    for command, phrases in _PHRASES.items():
+        if key in phrases and not (command is Command.CANCEL and _is_agreeing(text)):
+            return ParsedCommand(command)
+    return None
+
+
+def _with_code(text: str, key: str) -> ParsedCommand | None:
+    code = CODE_PATTERN.search(text)
+    if code is None:
+        return None
+    if _is_bare_code(text, code.group(0)):
+        return ParsedCommand(Command.STATUS, text[code.start() :].strip())
+    for command, prefixes in _PREFIXES.items():
+        if any(key.startswith(prefix + " ") for prefix in prefixes):
+            return ParsedCommand(command, text[code.start() :].strip())
+    return None
+
+
 def parse_command(text: str) -> ParsedCommand | None:
     """The command ``text`` asks for, or None when it is an ordinary message."""
     stripped = text.strip()
-    match = _SLASH_RE.match(stripped)
-    if match:
-        command = _SLASH.get(match.group(1).lower())
-        return ParsedCommand(command, (match.group(2) or "").strip()) if command else None
+    if _SLASH_RE.match(stripped):
+        return _slash(stripped)
     key = _phrase_key(stripped)
-    for command, phrases in _PHRASES.items():
-        if key in phrases and not (command is Command.CANCEL and _is_agreeing(stripped)):
-            return ParsedCommand(command)
-    code = CODE_PATTERN.search(stripped)
-    if code is not None and _is_bare_code(stripped, code.group(0)):
-        return ParsedCommand(Command.STATUS, stripped[code.start() :].strip())
-    for command, prefixes in _PREFIXES.items():
-        for prefix in prefixes:
-            if key.startswith(prefix + " ") and code is not None:
-                return ParsedCommand(command, stripped[code.start() :].strip())
-    return None
+    return _phrase(stripped, key) or _with_code(stripped, key)
 
 
 def _is_bare_code(text: str, code: str) -> bool:

@@ -162,6 +162,17 @@ async def chat_attachment(session: SessionPath, request: Request, channels: Chan
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
         # Refuse before the body is spooled anywhere.
         return _too_large(channels, session)
+    read = await _read_upload(request, limit)
+    if isinstance(read, JSONResponse):
+        return read
+    sent, key = read
+    incoming = Incoming(channel=CHANNEL, user_id=session, files=(sent,), update_key=f"{session}:{key}" if key else None)
+    replies = await run_in_threadpool(channels.dialog.handle, incoming)
+    return _out(replies, await _notices(channels, session))
+
+
+async def _read_upload(request: Request, limit: int) -> tuple[IncomingFile, str | None] | JSONResponse:
+    """The one file of a multipart upload and its message id, or the error to answer."""
     try:
         async with request.form(max_files=1, max_fields=2) as form:
             upload = form.get("file")
@@ -179,10 +190,7 @@ async def chat_attachment(session: SessionPath, request: Request, channels: Chan
         return _error(400, "bad_request", "Nội dung tải lên không hợp lệ.")
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 128):
         return _error(422, "validation_error", "Mã tin nhắn (message_id) không hợp lệ.")
-    key = message_id or None
-    incoming = Incoming(channel=CHANNEL, user_id=session, files=(sent,), update_key=f"{session}:{key}" if key else None)
-    replies = await run_in_threadpool(channels.dialog.handle, incoming)
-    return _out(replies, await _notices(channels, session))
+    return sent, message_id or None
 
 
 def _too_large(channels: Channels, session: str) -> JSONResponse:

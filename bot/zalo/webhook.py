@@ -54,6 +54,13 @@ def _follow(event: dict[str, Any]) -> Incoming | None:
     return Incoming(channel=CHANNEL, user_id=follower, text="/start", update_key=key)
 
 
+def _sender_and_message(event: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    sender = event.get("sender")
+    message = event.get("message")
+    user_id = str(sender.get("id", "")) if isinstance(sender, dict) else ""
+    return user_id, message if isinstance(message, dict) else None
+
+
 def _attachment(item: object) -> tuple[str, str, str, int] | None:
     """(url, file name, content type, declared size) of one attachment of an event, or None when it has no link."""
     if not isinstance(item, dict):
@@ -62,13 +69,15 @@ def _attachment(item: object) -> tuple[str, str, str, int] | None:
     url = str(payload.get("url") or "")
     if not url.startswith(("https://", "http://")):
         return None
-    kind = str(item.get("type", ""))
-    name = str(payload.get("name") or PurePosixPath(urlsplit(url).path).name or "tep")
-    if kind == "image" and "." not in name:
-        name += ".jpg"
+    image = str(item.get("type", "")) == "image"
     size = str(payload.get("size") or "0")
-    content_type = "image/jpeg" if kind == "image" else "application/octet-stream"
-    return url, name, content_type, int(size) if size.isdigit() else 0
+    content_type = "image/jpeg" if image else "application/octet-stream"
+    return url, _file_name(payload, url, image=image), content_type, int(size) if size.isdigit() else 0
+
+
+def _file_name(payload: dict[str, Any], url: str, *, image: bool) -> str:
+    name = str(payload.get("name") or PurePosixPath(urlsplit(url).path).name or "tep")
+    return name + ".jpg" if image and "." not in name else name
 
 
 def _too_old(timestamp: str) -> bool:
@@ -120,9 +129,8 @@ class ZaloChannel:
             return _follow(event)
         if name not in TEXT_EVENTS | FILE_EVENTS | UNSUPPORTED_EVENTS:
             return None  # delivery receipts, OA's own messages, …
-        user_id = str((event.get("sender") or {}).get("id", ""))
-        message = event.get("message") or {}
-        if not user_id or not isinstance(message, dict):
+        user_id, message = _sender_and_message(event)
+        if not user_id or message is None:
             return None
         msg_id = str(message.get("msg_id", "")) or None
         text = str(message.get("text") or "")
