@@ -152,6 +152,17 @@ class Withdraw:
         return f"wd:{self.action.value}:{self.code}"
 
 
+@dataclass(frozen=True)
+class StopNotices:
+    """No more notices by e-mail or Zalo ZNS for a submission."""
+
+    code: str
+
+    def data(self) -> str:
+        """Encoded."""
+        return f"stop:{self.code}"
+
+
 Callback = (
     Menu
     | Cancel
@@ -164,6 +175,7 @@ Callback = (
     | ShowStatus
     | StartReply
     | Withdraw
+    | StopNotices
 )
 
 
@@ -200,7 +212,7 @@ def _withdraw(rest: str) -> Callback | None:
     return Withdraw(WithdrawAction(action), code) if code and action in set(WithdrawAction) else None
 
 
-def _coded(kind: type[ShowStatus] | type[StartReply]) -> Callable[[str], Callback | None]:
+def _coded(kind: type[ShowStatus] | type[StartReply] | type[StopNotices]) -> Callable[[str], Callback | None]:
     def parse(rest: str) -> Callback | None:
         code = _code(rest)
         return kind(code) if code else None
@@ -217,6 +229,7 @@ _PARSERS: dict[str, Callable[[str], Callback | None]] = {
     "loc": _loc,
     "status": _coded(ShowStatus),
     "reply": _coded(StartReply),
+    "stop": _coded(StopNotices),
     "wd": _withdraw,
     "form": lambda rest: RestartForm() if rest == "restart" else None,
 }

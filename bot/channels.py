@@ -59,7 +59,6 @@ class ChannelKind:
     router: APIRouter
     enabled: Callable[[Settings], bool]
     build: Callable[[ChannelContext], Channel]
-    pushes_notices: bool = True  # the web chat's notices are picked up by the page instead
 
 
 @dataclass

@@ -21,6 +21,7 @@ class Command(StrEnum):
     CANCEL = "cancel"
     REPLY = "reply"  # answer a reviewer's request for more information
     WITHDRAW = "withdraw"  # the submitter withdraws a submission not yet decided
+    STOP_NOTICES = "stop_notices"  # no more notices by e-mail or Zalo ZNS for a submission
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ _SLASH = {
     "bosung": Command.REPLY,
     "rut": Command.WITHDRAW,
     "ruthoso": Command.WITHDRAW,
+    "ngungthongbao": Command.STOP_NOTICES,
 }
 
 # Whole messages (folded, without punctuation) that mean a command; a longer sentence is a question.
@@ -81,6 +83,7 @@ _PREFIXES = {
     Command.STATUS: ("tra cuu", "trang thai", "kiem tra", "xem ho so", "ho so"),
     Command.REPLY: ("bo sung",),
     Command.WITHDRAW: ("rut sang kien", "rut ho so", "rut"),
+    Command.STOP_NOTICES: ("ngung nhan thong bao", "ngung thong bao", "khong nhan thong bao"),
 }
 # “đúng” (right) and “dừng” (stop) fold to the same key; written with diacritics, “đúng” is never a cancel.
 _AGREEING = frozenset({"đúng", "đúng rồi", "đúng vậy", "đúng ạ"})

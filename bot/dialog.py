@@ -27,6 +27,7 @@ from bot.callbacks import (
     RestartForm,
     ShowStatus,
     StartReply,
+    StopNotices,
     Withdraw,
     decode,
 )
@@ -64,6 +65,7 @@ _BLOCKED_IN_FORM = {
     Command.LOCALITY: "đổi địa bàn",
     Command.WITHDRAW: "rút hồ sơ",
     Command.REPLY: "bổ sung hồ sơ",
+    Command.STOP_NOTICES: "đổi cách nhận thông báo",
 }
 _WAITING_FOR_CODE = frozenset({Mode.WITHDRAW, Mode.LOOKUP, Mode.REPLY})
 _MENU_COMMANDS = {
@@ -249,6 +251,8 @@ def _outside_form(turn: Turn, parsed: ParsedCommand) -> None:
         withdraw.command(turn, argument)
     elif command is Command.REPLY:
         status.reply_command(turn, argument)
+    elif command is Command.STOP_NOTICES:
+        status.stop_notices(turn, argument)
 
 
 def _greet(turn: Turn, *, full: bool) -> None:
@@ -306,6 +310,8 @@ def _global_button(turn: Turn, callback: Callback) -> bool:
         withdraw.on_button(turn, callback)
     elif isinstance(callback, PickLocality):
         locality.on_button(turn, callback)
+    elif isinstance(callback, StopNotices):
+        status.stop_notices(turn, callback.code)
     else:
         return False
     return True

@@ -20,9 +20,11 @@ _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 SCOPES = ("Tổ dân phố, thôn", "Phường, xã", "Toàn thành phố, tỉnh", "Cơ quan, đơn vị", "Toàn quốc")
 CONSENT_TEXT = (
     "Bảo vệ dữ liệu cá nhân: theo Nghị định 13/2023/NĐ-CP, họ tên và thông tin liên hệ Anh/Chị cung cấp chỉ được "
-    "dùng để tiếp nhận, xem xét sáng kiến và liên hệ lại với Anh/Chị; không chia sẻ cho bên thứ ba ngoài cơ quan "
-    "xét duyệt. Anh/Chị có quyền xem, sửa, rút lại sự đồng ý hoặc yêu cầu xóa dữ liệu bằng cách liên hệ bộ phận "
-    "tiếp nhận.\n\nAnh/Chị có đồng ý cho xử lý dữ liệu cá nhân để gửi sáng kiến không?"
+    "dùng để tiếp nhận, xem xét sáng kiến và liên hệ lại với Anh/Chị (thông báo về hồ sơ qua kênh trò chuyện này, "
+    "qua e-mail hoặc tin nhắn Zalo tới số điện thoại đã khai; Anh/Chị có thể ngừng bất cứ lúc nào bằng "
+    "/ngungthongbao); không chia sẻ cho bên thứ ba ngoài cơ quan xét duyệt. Anh/Chị có quyền xem, sửa, rút lại "
+    "sự đồng ý hoặc yêu cầu xóa dữ liệu bằng cách liên hệ bộ phận tiếp nhận.\n\n"
+    "Anh/Chị có đồng ý cho xử lý dữ liệu cá nhân để gửi sáng kiến không?"
 )
 _YES = {"dong y", "co", "ok", "yes", "toi dong y", "dong y xu ly", "chap nhan", "co dong y"}
 _NO = {"khong", "khong dong y", "no", "tu choi"}

@@ -15,15 +15,17 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.attachments import purge_unclaimed_attachments
 from bot.channels import Channel, ChannelContext, ChannelKind, Channels
+from bot.contact import ContactRoute, NoticeSender
 from bot.dialog import Dialog
 from bot.notifier import notice_worker
 from bot.ports import AnswerLike, BotRuntime, QuestionAnswerer
-from bot.registry import KINDS
+from bot.registry import CONTACT_ROUTES, KINDS
 from bot.state import purge_abandoned_forms
 from bot.web.lookup import router as lookup_router
 from bot.web.routes import router as web_router
 from core.db import session_scope
 from core.dedup import forget_old_updates
+from core.lookup import forget_old_attempts
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +79,7 @@ async def run_channels(
     tasks: list[asyncio.Task[Any]] = []
     async with contextlib.AsyncExitStack() as stack:
         context = ChannelContext(settings=settings, sessions=runtime.sessions, dialog=dialog)
-        for kind in KINDS:
-            channel = await _start(kind, context) if kind.enabled(settings) else None
-            if channel is None:
-                continue
-            stack.push_async_callback(channel.stop)
-            channels.running[kind.name] = channel
-            if kind.pushes_notices:
-                tasks.append(_worker(runtime, kind.name, channel.send_notice, notice_interval))
+        await _start_all(context, channels, stack, tasks, runtime, notice_interval)
         tasks.append(asyncio.create_task(_housekeeping(runtime), name="chat-housekeeping"))
         stack.push_async_callback(_cancel, tasks)
         if app is not None:
@@ -94,6 +89,28 @@ async def run_channels(
         finally:
             if app is not None:
                 app.state.channels = None
+
+
+async def _start_all(
+    context: ChannelContext,
+    channels: Channels,
+    stack: contextlib.AsyncExitStack,
+    tasks: list[asyncio.Task[Any]],
+    runtime: BotRuntime,
+    interval: float,
+) -> None:
+    """Start every enabled channel and contact route, each with its notice worker."""
+    for kind in (kind for kind in KINDS if kind.enabled(context.settings)):
+        channel = await _start(kind, context)
+        if channel is not None:
+            stack.push_async_callback(channel.stop)
+            channels.running[kind.name] = channel
+            tasks.append(_worker(runtime, kind.name, channel.send_notice, interval))
+    for route in (route for route in CONTACT_ROUTES if route.enabled(context.settings)):
+        sender = await _start_route(route, context)
+        if sender is not None:
+            stack.push_async_callback(sender.stop)
+            tasks.append(_worker(runtime, route.name, sender.send_notice, interval, contact=True))
 
 
 async def _start(kind: ChannelKind, context: ChannelContext) -> Channel | None:
@@ -106,6 +123,17 @@ async def _start(kind: ChannelKind, context: ChannelContext) -> Channel | None:
         await channel.stop()
         return None
     return channel
+
+
+async def _start_route(route: ContactRoute, context: ChannelContext) -> NoticeSender | None:
+    sender = route.build(context)
+    try:
+        await sender.start()
+    except Exception:
+        log.error("%s notices not started", route.name, exc_info=True)
+        await sender.stop()
+        return None
+    return sender
 
 
 async def _housekeeping(runtime: BotRuntime) -> None:
@@ -122,6 +150,7 @@ def _forget_old(runtime: BotRuntime) -> None:
     idle = timedelta(minutes=runtime.settings.form_idle_minutes)
     with session_scope(runtime.sessions) as session:
         updates = forget_old_updates(session=session)
+        forget_old_attempts(session=session)
     with session_scope(runtime.sessions) as session:
         forms = purge_abandoned_forms(session=session, idle=idle)
     with session_scope(runtime.sessions) as session:
@@ -130,9 +159,11 @@ def _forget_old(runtime: BotRuntime) -> None:
         log.info("housekeeping: %d update ids, %d abandoned forms, %d unclaimed files removed", updates, forms, files)
 
 
-def _worker(runtime: BotRuntime, channel: str, send: Any, interval: float) -> asyncio.Task[None]:
+def _worker(
+    runtime: BotRuntime, channel: str, send: Any, interval: float, *, contact: bool = False
+) -> asyncio.Task[None]:
     return asyncio.create_task(
-        notice_worker(sessions=runtime.sessions, channel=channel, send=send, interval=interval),
+        notice_worker(sessions=runtime.sessions, channel=channel, send=send, interval=interval, contact=contact),
         name=f"notices-{channel}",
     )
 

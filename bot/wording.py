@@ -72,6 +72,7 @@ def help_text(year: int | None = None) -> str:
         "• Chọn phường/xã để câu trả lời sát địa bàn: /diaban.\n"
         f"• Bổ sung thông tin khi được yêu cầu: /bosung {code} nội dung.\n"
         f"• Rút sáng kiến chưa có kết quả xem xét: /rut {code} hoặc nhắn “rút sáng kiến”.\n"
+        f"• Ngừng nhận thông báo qua e-mail/Zalo: /ngungthongbao {code}.\n"
         "• Hủy thao tác đang làm: /huy."
     )
 
@@ -373,3 +374,21 @@ def current_locality(name: str | None) -> str:
 def locality_set(name: str) -> str:
     """A locality chosen."""
     return f"Em đã ghi nhận địa bàn: {name}. Câu trả lời sẽ ưu tiên kế hoạch của địa bàn này."
+
+
+# ---------------------------------------------------------------------- notices by e-mail and Zalo ZNS
+
+STOP_NOTICES_BUTTON = "🔕 Ngừng thông báo qua e-mail/Zalo"
+
+
+def notices_stopped(code: str) -> str:
+    """The submitter opted out of contact notices."""
+    return (
+        f"Em đã ngừng gửi thông báo về hồ sơ {code} qua e-mail và tin nhắn Zalo tới số điện thoại. "
+        "Em vẫn báo kết quả cho Anh/Chị qua kênh trò chuyện đã dùng để gửi sáng kiến."
+    )
+
+
+def stop_usage(year: int | None = None) -> str:
+    """How to opt out."""
+    return f"Anh/Chị vui lòng ghi mã hồ sơ, ví dụ: /ngungthongbao {example_code(year)}."

@@ -54,6 +54,20 @@ class Settings(BaseSettings):
         "to `POST /webhooks/zalobot`, otherwise the bot polls `getUpdates`.",
     )
     zalobot_api_url: str = Field("https://bot-api.zaloplatforms.com", description="Zalo Bot Platform API base URL.")
+    smtp_host: str | None = Field(None, description="SMTP server for notices by e-mail; unset: no e-mail.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 with STARTTLS, 465 with TLS).")
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="`starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (a local relay)."
+    )
+    smtp_user: str | None = Field(None, description="SMTP login; unset: no login.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("thidua@localhost", description="Sender address of notice e-mails.")
+    zns_template_id: str | None = Field(
+        None,
+        description="Zalo ZNS template id for notices by phone (with the OA credentials above); its parameters are "
+        "`ma_ho_so` and `noi_dung`. Unset: no ZNS.",
+    )
+    zns_api_url: str = Field("https://business.openapi.zalo.me", description="Zalo ZNS API base URL.")
     form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
     rate_limit_per_minute: int = Field(40, ge=1, description="Messages a user may send per minute.")
     web_chat_per_address_per_minute: int = Field(

@@ -324,6 +324,20 @@ def zalo_oa_refusal(body: object) -> str | None:
     return None
 
 
+def zns_refusal(body: object) -> str | None:
+    """Why ZNS would refuse this template message (schema, phone in 84… form, string parameters)."""
+    if not isinstance(body, dict) or set(body) - {"phone", "template_id", "template_data", "tracking_id", "mode"}:
+        return "unknown fields"
+    if not _re.fullmatch(r"84\d{9}", str(body.get("phone", ""))):
+        return "phone must be 84xxxxxxxxx"
+    data = body.get("template_data")
+    if not isinstance(body.get("template_id"), str) or not isinstance(data, dict):
+        return "template_id and template_data are required"
+    if not all(isinstance(v, str) and len(v) <= 400 for v in data.values()):
+        return "template parameters must be strings of at most 400 characters"
+    return None
+
+
 class FakeZalo(FakePlatform):
     """The OA send API, the OAuth refresh endpoint and a file host; refresh tokens are single-use as on Zalo."""
 
@@ -352,6 +366,15 @@ class FakeZalo(FakePlatform):
                     self.rejected.append(refusal)
                 return 200, {}, _json.dumps({"error": -201, "message": refusal}).encode()
             return 200, {}, _json.dumps({"error": 0, "message": "Success", "data": {"message_id": "m"}}).encode()
+        if request.path == "/message/template":  # Zalo ZNS, with the OA's access token
+            if request.headers.get("access_token") not in self.valid_access:
+                return 200, {}, _json.dumps({"error": -124, "message": "Access token is invalid"}).encode()
+            refusal = zns_refusal(request.json())
+            if refusal is not None:
+                with self.lock:
+                    self.rejected.append(refusal)
+                return 200, {}, _json.dumps({"error": -108, "message": refusal}).encode()
+            return 200, {}, _json.dumps({"error": 0, "message": "Success", "data": {"msg_id": "zns-1"}}).encode()
         if request.path == "/v4/oa/access_token":
             fields = request.form()
             with self.lock:
@@ -373,6 +396,13 @@ class FakeZalo(FakePlatform):
         )
         bodies = [r.json() for r in accepted]
         return [b["message"] for b in bodies if user_id is None or b["recipient"]["user_id"] == user_id]
+
+    def zns(self) -> list[dict[str, _Any]]:
+        """ZNS template messages the fake accepted, in order."""
+        accepted = self.matching(
+            lambda r: r.path == "/message/template" and r.status == 200 and _json.loads(r.response)["error"] == 0
+        )
+        return [r.json() for r in accepted]
 
     def refreshes(self) -> list[Recorded]:
         """Calls of the token refresh endpoint."""

@@ -10,7 +10,17 @@ import logging
 from collections.abc import Sequence
 
 from bot import wording
-from bot.callbacks import Callback, Menu, MenuItem, ShowStatus, StartReply, Withdraw, WithdrawAction, button
+from bot.callbacks import (
+    Callback,
+    Menu,
+    MenuItem,
+    ShowStatus,
+    StartReply,
+    StopNotices,
+    Withdraw,
+    WithdrawAction,
+    button,
+)
 from bot.flows import questions
 from bot.flows.turn import Turn
 from bot.messages import Button, IncomingFile
@@ -19,6 +29,7 @@ from core.errors import ThiduaError
 from core.initiatives import CODE_PATTERN, find_own, list_for_submitter
 from core.lookup import contact_key, lookup_by_contact
 from core.models import Initiative, InitiativeEvent, InitiativeState
+from core.notices import set_contact_notices
 from core.review import add_submitter_reply, awaiting_reply
 
 log = logging.getLogger(__name__)
@@ -86,7 +97,17 @@ def _show_own(turn: Turn, initiative: Initiative) -> None:
         buttons.append([button(wording.WITHDRAW_BUTTON, Withdraw(WithdrawAction.ASK, initiative.code))])
     elif initiative.state == InitiativeState.WITHDRAWN.value and (reason := withdrawal_reason(initiative)):
         lines.append(wording.withdrawn_because(reason))
+    if initiative.contact_notices and _contact_routed(turn, initiative):
+        buttons.append([button(wording.STOP_NOTICES_BUTTON, StopNotices(initiative.code))])
     turn.say("\n".join(lines), buttons, emphasis=(initiative.code,))
+
+
+def _contact_routed(turn: Turn, initiative: Initiative) -> bool:
+    """Whether notices of ``initiative`` also go by e-mail or ZNS (so stopping them means something)."""
+    settings = turn.settings
+    by_mail = bool(initiative.contact_email and settings.smtp_host)
+    by_zns = bool(initiative.contact_phone and settings.zns_template_id and settings.zalo_app_id)
+    return by_mail or by_zns
 
 
 def _lookup(turn: Turn, code: str, contact: str) -> None:
@@ -118,6 +139,20 @@ def _lookup_input(turn: Turn, text: str, files: Sequence[IncomingFile]) -> None:
 
 
 # ---------------------------------------------------------------------- replies to a request for information
+
+
+def stop_notices(turn: Turn, argument: str) -> None:
+    """The submitter wants no more notices by e-mail or Zalo ZNS for their own submission."""
+    match = CODE_PATTERN.search(argument)
+    if match is None:
+        turn.say(wording.stop_usage(turn.year))
+        return
+    initiative = own(turn, match.group(0))
+    if initiative is None:
+        turn.say(wording.not_own(match.group(0).upper()), wording.MY_SUBMISSIONS)
+        return
+    set_contact_notices(session=turn.session, initiative=initiative, enabled=False)
+    turn.say(wording.notices_stopped(initiative.code), wording.MENU)
 
 
 def begin_reply(turn: Turn, code: str) -> None:

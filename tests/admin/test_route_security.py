@@ -26,7 +26,7 @@ from tests.factories import make_initiative, make_reviewer
 from tests.fakes import FakeAnswerer
 from thidua.app import create_app
 
-PUBLIC = re.compile(r"^(/healthz|/api/auth/token|/api/chat(/.*)?|/webhooks/.*|/|/widget\.js)$")
+PUBLIC = re.compile(r"^(/healthz|/api/auth/token|/api/chat(/.*)?|/webhooks/.*|/|/widget\.js|/tra-cuu)$")
 ADMIN_ONLY = {
     ("POST", "/api/reviewers"),
     ("PATCH", "/api/reviewers/{reviewer_id}"),
@@ -121,6 +121,8 @@ def test_only_the_expected_routes_are_public(app: FastAPI) -> None:
         "/widget.js",
         "/webhooks/telegram",
         "/webhooks/zalo",
+        "/webhooks/zalobot",
+        "/tra-cuu",  # the public look-up by receipt code + contact, limited per address
     }
 
 
