@@ -48,6 +48,7 @@ class MessageOut(BaseModel):
 
     text: str
     buttons: list[list[ButtonOut]]
+    emphasis: list[str] = Field(default_factory=list, description="Pieces of the text to show in bold.")
 
 
 class ChatOut(BaseModel):
@@ -85,6 +86,7 @@ def _out(replies: list[Reply], notices: list[str]) -> ChatOut:
             MessageOut(
                 text=reply.text,
                 buttons=[[ButtonOut(label=b.label, data=b.data) for b in row] for row in reply.buttons],
+                emphasis=list(reply.emphasis),
             )
             for reply in replies
         ],

@@ -253,15 +253,6 @@ def test_malformed_update_is_400(client: TestClient, body: bytes) -> None:
     assert response.status_code == 400
 
 
-def test_repeated_update_gets_one_reply(client: TestClient, fake: FakeTelegram, runtime: ChatRuntime) -> None:
-    user = TelegramUser(client, fake)
-    update = user.text_update("Hạn gửi sáng kiến?")
-    first = user.exchange(update)
-    assert first
-    assert user.exchange(update) == []  # Telegram re-sends after a timeout
-    assert len(runtime.answerer.asked) == 1
-
-
 def test_same_confirmation_to_two_workers_gives_one_reply_and_one_submission(
     settings: Settings, fake: FakeTelegram
 ) -> None:
@@ -295,20 +286,6 @@ def test_same_confirmation_to_two_workers_gives_one_reply_and_one_submission(
     finally:
         for worker in workers:
             worker.close()
-
-
-def test_form_resumes_after_restart(tmp_path: Path, fake: FakeTelegram) -> None:
-    settings = _settings(tmp_path, fake)
-    first = make_runtime(settings)
-    with TestClient(make_app(first)) as client:
-        fill_form(TelegramUser(client, fake).say, FORM_BEFORE_FILE[:4])
-    first.close()
-    second = make_runtime(settings)
-    try:
-        with TestClient(make_app(second)) as client:
-            assert "Bước 5/12" in TelegramUser(client, fake).say("phường Hoàng Mai")
-    finally:
-        second.close()
 
 
 def test_long_answer_is_split_under_4096(client: TestClient, fake: FakeTelegram, runtime: ChatRuntime) -> None:

@@ -139,32 +139,6 @@ def test_invalid_answers_get_clear_vietnamese_messages(client: TestClient) -> No
     assert "Bước 11/12" in say("an.nguyen@example.vn")
 
 
-def test_form_resumes_after_a_restart(chat_settings: Settings) -> None:
-    session = _session()
-    first = make_runtime(chat_settings)
-    with TestClient(make_app(first)) as client:
-        fill_form(_say(client, session), FORM_BEFORE_FILE[:4])  # /sangkien and three answers
-    first.close()
-
-    second = make_runtime(chat_settings)  # a new process: new engine, new app, same database
-    try:
-        with TestClient(make_app(second)) as client:
-            reply = "\n".join(_chat(client, session, "phường Hoàng Mai")["replies"])
-            assert "Bước 5/12" in reply, reply
-            with session_scope(second.sessions) as db:
-                assert db.scalar(select(Initiative)) is None
-    finally:
-        second.close()
-
-
-def test_repeated_message_id_gets_one_reply(client: TestClient, runtime: ChatRuntime) -> None:
-    session = _session()
-    first = _chat(client, session, "Hạn gửi sáng kiến?", message_id="m-1")
-    again = _chat(client, session, "Hạn gửi sáng kiến?", message_id="m-1")
-    assert first["replies"] and again["replies"] == []
-    assert len(runtime.answerer.asked) == 1
-
-
 def test_confirmation_delivered_to_two_workers_at_once_stores_one_submission(chat_settings: Settings) -> None:
     session = _session()
     workers = [make_runtime(chat_settings), make_runtime(chat_settings)]
