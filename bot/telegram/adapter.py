@@ -40,6 +40,7 @@ COMMANDS = (
     ("diaban", "Chọn phường/xã"),
     ("bosung", "Bổ sung thông tin hồ sơ"),
     ("rut", "Rút sáng kiến chưa có kết quả"),
+    ("ngungthongbao", "Ngừng thông báo qua e-mail/Zalo"),
     ("huy", "Hủy thao tác đang làm"),
     ("help", "Hướng dẫn"),
 )
