@@ -59,14 +59,14 @@ async def guard(
     name: str,
     *,
     secret: tuple[str, Callable[[Settings], str | None]] | None = None,
-    signed: Callable[[Headers, bytes, Any], bool] | None = None,
+    signed: Callable[[Headers, bytes], bool] | None = None,
     max_bytes: int = MAX_BODY_BYTES,
 ) -> Delivery:
     """Check one webhook call to channel ``name``.
 
     ``secret`` is (header name, the setting it must equal), checked before the body is read so a stranger causes
     no work;
-    ``signed`` checks a signature over the raw body once it is read and parsed.
+    ``signed`` checks a signature over the raw body before it is parsed.
     """
     channels = get_channels(request)
     channel = channels.get(name)
@@ -76,11 +76,11 @@ async def guard(
         log.warning("%s webhook call with a missing or wrong secret", name)
         raise ThiduaError(ErrorCode.FORBIDDEN, "Sai mã bí mật.")
     raw = await _read(request, max_bytes)
+    if signed is not None and not signed(request.headers, raw):
+        log.warning("%s webhook call with a wrong signature", name)
+        raise ThiduaError(ErrorCode.FORBIDDEN, "Sai chữ ký.")
     try:
         payload = json.loads(raw)
     except ValueError as exc:
         raise ThiduaError(ErrorCode.BAD_REQUEST, "JSON không hợp lệ.") from exc
-    if signed is not None and not signed(request.headers, raw, payload):
-        log.warning("%s webhook call with a wrong signature", name)
-        raise ThiduaError(ErrorCode.FORBIDDEN, "Sai chữ ký.")
     return Delivery(channel, raw, payload)

@@ -60,13 +60,13 @@ def _find(channels: Channels, code: str, contact: str, address: str) -> _Shown |
         )
 
 
-@router.get("/tra-cuu", response_class=HTMLResponse)
+@router.get("/tra-cuu", response_class=HTMLResponse, include_in_schema=False)
 def lookup_page() -> HTMLResponse:
     """The look-up form."""
     return _render()
 
 
-@router.post("/tra-cuu", response_class=HTMLResponse)
+@router.post("/tra-cuu", response_class=HTMLResponse, include_in_schema=False)
 async def lookup(
     request: Request,
     channels: ChannelsDep,

@@ -75,6 +75,9 @@ class Driver(Protocol):
     name: str
     app: App
     fake: FakePlatform | None
+    # Whether a repeat gets the first replies again (a channel whose replies travel in the HTTP response may want
+    # that after a lost response); never a second run of the dialog either way.
+    replays_repeats: bool
 
     def say(self, user: str, text: str, *, key: str | None = None) -> str:
         """Send ``text`` from ``user`` (``key``: the platform's message id, to deliver it twice); the replies."""
@@ -91,6 +94,7 @@ class Driver(Protocol):
 
 class TelegramDriver:
     name = "telegram"
+    replays_repeats = False
 
     def __init__(self, tmp_path: Path) -> None:
         self.fake = FakeTelegram()
@@ -133,6 +137,7 @@ class TelegramDriver:
 
 class ZaloDriver:
     name = "zalo"
+    replays_repeats = False
 
     def __init__(self, tmp_path: Path) -> None:
         self.fake = FakeZalo(app_secret=APP_SECRET)
@@ -173,6 +178,7 @@ class ZaloDriver:
 
 class ZaloBotDriver:
     name = "zalobot"
+    replays_repeats = False
 
     def __init__(self, tmp_path: Path) -> None:
         self.fake = FakeZaloBot()
@@ -238,6 +244,7 @@ class ZaloBotDriver:
 class WebDriver:
     name = "web"
     fake = None
+    replays_repeats = False  # the hardening branch makes the web chat replay a repeat's replies: set True there
 
     def __init__(self, tmp_path: Path) -> None:
         settings = Settings(  # type: ignore[call-arg]
@@ -357,7 +364,7 @@ def test_notice_reaches_the_submitter_on_their_channel(driver: Driver) -> None:
 def test_duplicate_delivery_gets_one_answer(driver: Driver) -> None:
     first = driver.say("an", "Hạn gửi sáng kiến?", key="dup-1")
     again = driver.say("an", "Hạn gửi sáng kiến?", key="dup-1")  # the platform re-sends after a timeout
-    assert FAKE_CITATION in first and again == ""
+    assert FAKE_CITATION in first and again == (first if driver.replays_repeats else "")
     assert len(driver.app.runtime.answerer.asked) == 1
 
 

@@ -1,7 +1,7 @@
 """lookup attempts (tries to read a submission by code and contact); notices copied to e-mail and Zalo ZNS
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0005
+Revises: 0001 (on branch reach; after the merge with hardening's 0002-0004 it follows 0004)
 Create Date: 2026-12-02 02:20:00
 """
 
@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
+revision: str = "0005"
+# Numbered after the hardening branch's 0002-0004 so the ids never clash; at the merge set this to "0004".
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
