@@ -10,8 +10,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.state import held_attachment_ids
+from core.conversations import stored_states
 from core.errors import ErrorCode, ThiduaError
-from core.models import Attachment, Conversation
+from core.models import Attachment
 
 MAX_ATTACHMENTS = 10  # InitiativeCreate accepts at most ten
 # Extension → (content type, accepted leading bytes); the bytes decide, not what the client claims.
@@ -104,9 +106,8 @@ def purge_unclaimed_attachments(*, session: Session, uploads_dir: Path, older_th
     """Delete files sent to forms that were never submitted (older than ``older_than``); returns how many."""
     cutoff = datetime.now(UTC) - older_than
     held: set[int] = set()
-    for state in session.scalars(select(Conversation.state)):
-        for key in ("attachments", "reply_attachments"):
-            held.update(int(i) for i in (state or {}).get(key, []) if str(i).isdigit())
+    for state in stored_states(session=session):
+        held |= held_attachment_ids(state)
     stale = [
         row
         for row in session.scalars(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.attachments import ACCEPTED_LABEL, MAX_ATTACHMENTS
+from bot.callbacks import Pick, button
 from bot.commands import phrase_key
 from bot.messages import Button
 from core.initiatives import FIELDS, PARTICIPANT_KINDS, normalise_email, normalise_phone
@@ -19,9 +20,11 @@ _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 SCOPES = ("Tổ dân phố, thôn", "Phường, xã", "Toàn thành phố, tỉnh", "Cơ quan, đơn vị", "Toàn quốc")
 CONSENT_TEXT = (
     "Bảo vệ dữ liệu cá nhân: theo Nghị định 13/2023/NĐ-CP, họ tên và thông tin liên hệ Anh/Chị cung cấp chỉ được "
-    "dùng để tiếp nhận, xem xét sáng kiến và liên hệ lại với Anh/Chị; không chia sẻ cho bên thứ ba ngoài cơ quan "
-    "xét duyệt. Anh/Chị có quyền xem, sửa, rút lại sự đồng ý hoặc yêu cầu xóa dữ liệu bằng cách liên hệ bộ phận "
-    "tiếp nhận.\n\nAnh/Chị có đồng ý cho xử lý dữ liệu cá nhân để gửi sáng kiến không?"
+    "dùng để tiếp nhận, xem xét sáng kiến và liên hệ lại với Anh/Chị (thông báo về hồ sơ qua kênh trò chuyện này, "
+    "qua e-mail hoặc tin nhắn Zalo tới số điện thoại đã khai; Anh/Chị có thể ngừng bất cứ lúc nào bằng "
+    "/ngungthongbao); không chia sẻ cho bên thứ ba ngoài cơ quan xét duyệt. Anh/Chị có quyền xem, sửa, rút lại "
+    "sự đồng ý hoặc yêu cầu xóa dữ liệu bằng cách liên hệ bộ phận tiếp nhận.\n\n"
+    "Anh/Chị có đồng ý cho xử lý dữ liệu cá nhân để gửi sáng kiến không?"
 )
 _YES = {"dong y", "co", "ok", "yes", "toi dong y", "dong y xu ly", "chap nhan", "co dong y"}
 _NO = {"khong", "khong dong y", "no", "tu choi"}
@@ -214,10 +217,10 @@ def prompt_for(step: Step, *, max_mb: int) -> str:
 
 def choice_buttons(step: Step, choices: Sequence[str]) -> list[list[Button]]:
     """Buttons for a step's choices, two per row, pressing one sends ``pick:<step>:<index>``."""
-    buttons = [Button(choice, f"pick:{step.name}:{i}") for i, choice in enumerate(choices)]
+    buttons = [button(choice, Pick(step.name, str(i))) for i, choice in enumerate(choices)]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if step.optional:
-        rows.append([Button("Bỏ qua", f"pick:{step.name}:{SKIP}")])
+        rows.append([button("Bỏ qua", Pick(step.name, SKIP))])
     return rows
 
 

@@ -12,17 +12,20 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
-from telegram.error import TelegramError
 
 from bot.attachments import purge_unclaimed_attachments
-from bot.channels import Channels
+from bot.channels import Channel, ChannelContext, ChannelKind, Channels
+from bot.contact import ContactRoute, NoticeSender
 from bot.dialog import Dialog
 from bot.notifier import notice_worker
 from bot.ports import AnswerLike, BotRuntime, QuestionAnswerer
+from bot.registry import CONTACT_ROUTES, KINDS
+from bot.state import purge_abandoned_forms
+from bot.web.lookup import router as lookup_router
 from bot.web.routes import router as web_router
-from core.conversations import purge_abandoned_forms
 from core.db import session_scope
 from core.dedup import forget_old_updates
+from core.lookup import forget_old_attempts
 from core.personal_data import erase_expired_contacts
 
 log = logging.getLogger(__name__)
@@ -32,14 +35,12 @@ HOUSEKEEPING_SECONDS = 3600.0
 
 
 def channel_router() -> APIRouter:
-    """Every route of the chat channels: the web chat and the Telegram and Zalo webhooks."""
-    from bot.telegram.webhook import router as telegram_router
-    from bot.zalo.webhook import router as zalo_router
-
+    """Every route of the chat channels: the web chat, the look-up page and each registered channel's webhook."""
     router = APIRouter()
     router.include_router(web_router)
-    router.include_router(telegram_router)
-    router.include_router(zalo_router)
+    router.include_router(lookup_router)
+    for kind in KINDS:
+        router.include_router(kind.router)
     return router
 
 
@@ -86,30 +87,8 @@ async def run_channels(
     channels = Channels(settings=settings, sessions=runtime.sessions, dialog=dialog)
     tasks: list[asyncio.Task[Any]] = []
     async with contextlib.AsyncExitStack() as stack:
-        if settings.telegram_token and (background or settings.telegram_webhook_secret):
-            from bot.telegram.adapter import TelegramChannel
-
-            telegram = TelegramChannel(settings=settings, dialog=dialog)
-            try:
-                await telegram.start()
-            except TelegramError:
-                # Bot API unreachable or token refused: keep the web chat and Zalo up; Telegram stays off.
-                log.error("Telegram channel not started", exc_info=True)
-                await telegram.stop()
-            else:
-                stack.push_async_callback(telegram.stop)
-                channels.telegram = telegram
-                if background:
-                    tasks.append(_worker(runtime, "telegram", telegram.send_notice, notice_interval))
-        if settings.zalo_app_id and settings.zalo_oa_secret:
-            from bot.zalo.webhook import ZaloChannel
-
-            zalo = ZaloChannel(settings=settings, sessions=runtime.sessions, dialog=dialog)
-            await zalo.start()
-            stack.push_async_callback(zalo.stop)
-            channels.zalo = zalo
-            if background:
-                tasks.append(_worker(runtime, "zalo", zalo.send_notice, notice_interval))
+        context = ChannelContext(settings=settings, sessions=runtime.sessions, dialog=dialog)
+        await _start_all(context, channels, stack, tasks, runtime, notice_interval, background=background)
         if background:
             tasks.append(asyncio.create_task(_housekeeping(runtime), name="chat-housekeeping"))
         stack.push_async_callback(_cancel, tasks)
@@ -122,8 +101,81 @@ async def run_channels(
                 app.state.channels = None
 
 
+async def _start_all(
+    context: ChannelContext,
+    channels: Channels,
+    stack: contextlib.AsyncExitStack,
+    tasks: list[asyncio.Task[Any]],
+    runtime: BotRuntime,
+    interval: float,
+    *,
+    background: bool = True,
+) -> None:
+    """Start every enabled channel and contact route, each with its notice worker.
+
+    Without ``background`` only the channels fed by a webhook start (a polling one would run on its own), and no
+    notice worker or contact route runs: the ``thidua worker`` process delivers the notices.
+    """
+    for kind in (kind for kind in KINDS if kind.enabled(context.settings)):
+        channel = await _start(kind, context, background=background)
+        if channel is not None:
+            stack.push_async_callback(channel.stop)
+            channels.running[kind.name] = channel
+            if background:
+                tasks.append(_worker(runtime, kind.name, channel.send_notice, interval))
+    if background:
+        await _start_routes(context, stack, tasks, runtime, interval)
+
+
+async def _start_routes(
+    context: ChannelContext,
+    stack: contextlib.AsyncExitStack,
+    tasks: list[asyncio.Task[Any]],
+    runtime: BotRuntime,
+    interval: float,
+) -> None:
+    """Start every enabled contact route (e-mail, ZNS) with its notice worker."""
+    for route in (route for route in CONTACT_ROUTES if route.enabled(context.settings)):
+        sender = await _start_route(route, context)
+        if sender is not None:
+            stack.push_async_callback(sender.stop)
+            tasks.append(_worker(runtime, route.name, sender.send_notice, interval, contact=True))
+
+
+async def _start(kind: ChannelKind, context: ChannelContext, *, background: bool = True) -> Channel | None:
+    """Build and start one channel; None when its platform is unreachable (the other channels stay up).
+
+    Without ``background`` a channel that would poll (no webhook) is not started at all.
+    """
+    channel = kind.build(context)
+    if not background and not channel.accepts_webhook:
+        await channel.stop()
+        return None
+    try:
+        await channel.start()
+    except Exception:
+        log.error("%s channel not started", kind.name, exc_info=True)
+        await channel.stop()
+        return None
+    return channel
+
+
+async def _start_route(route: ContactRoute, context: ChannelContext) -> NoticeSender | None:
+    sender = route.build(context)
+    try:
+        await sender.start()
+    except Exception:
+        log.error("%s notices not started", route.name, exc_info=True)
+        await sender.stop()
+        return None
+    return sender
+
+
 async def _housekeeping(runtime: BotRuntime) -> None:
-    """Hourly: forget old update ids, drop abandoned forms and their files (personal data is not kept idle)."""
+    """Hourly: forget old update ids and look-up attempts, drop abandoned forms and their files, erase expired contacts.
+
+    Personal data is not kept idle.
+    """
     while True:
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
         try:
@@ -136,6 +188,7 @@ def _forget_old(runtime: BotRuntime) -> None:
     idle = timedelta(minutes=runtime.settings.form_idle_minutes)
     with session_scope(runtime.sessions) as session:
         updates = forget_old_updates(session=session)
+        forget_old_attempts(session=session)
     with session_scope(runtime.sessions) as session:
         forms = purge_abandoned_forms(session=session, idle=idle)
     with session_scope(runtime.sessions) as session:
@@ -155,9 +208,11 @@ def _forget_old(runtime: BotRuntime) -> None:
         )
 
 
-def _worker(runtime: BotRuntime, channel: str, send: Any, interval: float) -> asyncio.Task[None]:
+def _worker(
+    runtime: BotRuntime, channel: str, send: Any, interval: float, *, contact: bool = False
+) -> asyncio.Task[None]:
     return asyncio.create_task(
-        notice_worker(sessions=runtime.sessions, channel=channel, send=send, interval=interval),
+        notice_worker(sessions=runtime.sessions, channel=channel, send=send, interval=interval, contact=contact),
         name=f"notices-{channel}",
     )
 

@@ -30,6 +30,8 @@ class Incoming:
     # The replies travel in the HTTP response (web chat): a repeat, sent after a lost response, gets them again.
     # Channels that send replies themselves (Telegram, Zalo) leave it off, so a redelivery sends nothing twice.
     replay_repeats: bool = False
+    numbered_choices: bool = False  # the channel shows buttons as numbered lines; a bare number picks one
+    address: str | None = None  # the network address, where the channel knows it (web chat), for look-up limits
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    emphasis: tuple[str, ...] = ()  # pieces of ``text`` to show in bold where the channel can (a receipt code)
 
     @property
     def flat_buttons(self) -> list[Button]:

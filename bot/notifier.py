@@ -9,13 +9,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot.state import DialogState
 from core.conversations import lock_conversation, save_state
 from core.db import session_scope
 from core.models import Notice, NoticeStatus
-from core.notices import due_notices, mark_attempt_failed, mark_sent, take_pending
+from core.notices import CONTACT_COLUMNS, copy_to_contact, due_notices, mark_attempt_failed, mark_sent, take_pending
 from core.review import awaiting_reply
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,8 @@ def record_result(*, sessions: sessionmaker[Session], notice_id: int, error: Del
             retry_after = error.retry_after if isinstance(error, DeliveryError) else None
             mark_attempt_failed(session=session, notice=notice, error=str(error), retry_after=retry_after)
             return
-    arm_reply(sessions=sessions, channel=channel, user_id=user_id)
+    if channel not in CONTACT_COLUMNS:  # an e-mail or ZNS copy has no chat to arm
+        arm_reply(sessions=sessions, channel=channel, user_id=user_id)
 
 
 def arm_reply(*, sessions: sessionmaker[Session], channel: str, user_id: str) -> None:
@@ -79,11 +82,11 @@ def arm_reply(*, sessions: sessionmaker[Session], channel: str, user_id: str) ->
             if not waiting:
                 return
             conversation = lock_conversation(session=session, channel=channel, user_id=user_id)
-            state = dict(conversation.state or {})
-            if state.get("mode", "idle") != "idle":
+            state = DialogState.load(conversation.state)
+            if not state.arm_reply(waiting[0].code):
                 return
-            state.update(mode="reply", reply_code=waiting[0].code, touched=time.time())
-            save_state(conversation=conversation, state=state, locality=conversation.locality)
+            state.touched = time.time()
+            save_state(conversation=conversation, state=state.dump(), locality=conversation.locality)
     except Exception:
         log.warning("could not arm the reply mode after a notice", exc_info=True)
 
@@ -104,11 +107,29 @@ async def deliver_due(*, sessions: sessionmaker[Session], channel: str, send: Se
     return sent
 
 
-async def notice_worker(*, sessions: sessionmaker[Session], channel: str, send: Sender, interval: float = 10.0) -> None:
-    """Deliver due notices of ``channel`` forever, every ``interval`` seconds."""
+def queue_contact_copies(*, sessions: sessionmaker[Session], channel: str) -> int:
+    """Copy recent chat notices to contact route ``channel`` (e-mail, ZNS); another worker's copy wins a race."""
+    try:
+        with session_scope(sessions) as session:
+            return copy_to_contact(session=session, channel=channel)
+    except IntegrityError:
+        return 0
+
+
+async def deliver_contact(*, sessions: sessionmaker[Session], channel: str, send: Sender) -> int:
+    """Queue copies for contact route ``channel``, then send every due one once; returns how many were sent."""
+    await run_in_threadpool(queue_contact_copies, sessions=sessions, channel=channel)
+    return await deliver_due(sessions=sessions, channel=channel, send=send)
+
+
+async def notice_worker(
+    *, sessions: sessionmaker[Session], channel: str, send: Sender, interval: float = 10.0, contact: bool = False
+) -> None:
+    """Deliver due notices of ``channel`` forever, every ``interval`` seconds (copying first for a contact route)."""
+    deliver = deliver_contact if contact else deliver_due
     while True:
         try:
-            await deliver_due(sessions=sessions, channel=channel, send=send)
+            await deliver(sessions=sessions, channel=channel, send=send)
         except asyncio.CancelledError:
             raise
         except Exception:

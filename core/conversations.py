@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,25 +37,24 @@ def save_state(*, conversation: Conversation, state: dict[str, Any], locality: s
     conversation.locality = locality
 
 
-FORM_MODES = ("form", "confirm", "edit")
-FORM_KEYS = ("step", "form", "attachments", "editing", "submission_key", "choices", "choices_for")
+def stored_states(*, session: Session) -> list[dict[str, Any]]:
+    """Every stored dialog state (for housekeeping that must not drop what a conversation still holds)."""
+    return [dict(state or {}) for state in session.scalars(select(Conversation.state))]
 
 
-def purge_abandoned_forms(*, session: Session, idle: timedelta) -> int:
-    """Drop half-filled forms idle longer than ``idle`` (they hold names and phone numbers); returns how many.
+def rewrite_idle_states(
+    *, session: Session, idle: timedelta, rewrite: Callable[[dict[str, Any]], dict[str, Any] | None]
+) -> int:
+    """Apply ``rewrite`` to the state of conversations idle longer than ``idle``; returns how many it changed.
 
-    The conversation keeps ``form_expired`` so the dialog can still tell the user politely at their next message.
+    ``rewrite`` belongs to the dialog, which owns the state's shape: it returns the new state, or None to keep it.
     """
     cutoff = datetime.now(UTC) - idle
-    purged = 0
+    changed = 0
     for conversation in session.scalars(select(Conversation).where(Conversation.updated_at < cutoff)):
-        state = dict(conversation.state or {})
-        if state.get("mode") not in FORM_MODES:
-            continue
-        for key in FORM_KEYS:
-            state.pop(key, None)
-        state.update(mode="idle", form_expired=True)
-        conversation.state = state
-        purged += 1
+        new_state = rewrite(dict(conversation.state or {}))
+        if new_state is not None:
+            conversation.state = new_state
+            changed += 1
     session.flush()
-    return purged
+    return changed

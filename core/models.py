@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -74,6 +74,8 @@ class Initiative(Base):
     contact_phone: Mapped[str] = mapped_column(String(32), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     consent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Notices also go to the e-mail / phone (Zalo ZNS) given, unless the submitter opted out.
+    contact_notices: Mapped[bool] = mapped_column(default=True, server_default=true())
     search_text: Mapped[str] = mapped_column(Text, default="")  # folded title, description, names
     assigned_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -131,6 +133,7 @@ class Notice(Base):
     """Outbox of messages to a submitter, delivered by the channel they used, retried until sent or failed."""
 
     __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("copy_of_id", "channel"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
@@ -143,6 +146,8 @@ class Notice(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A copy to the submitter's e-mail or phone of the notice with this id (sent on the chat channel).
+    copy_of_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
     initiative: Mapped[Initiative] = relationship(back_populates="notices")
 
@@ -249,3 +254,13 @@ class DocumentVersion(Base):
 
 
 Index("ix_initiatives_channel_user", Initiative.channel, Initiative.channel_user_id)
+
+
+class LookupAttempt(Base):
+    """One try to read a submission by code and contact, per key (a chat user, an address, a code), for the limit."""
+
+    __tablename__ = "lookup_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from core.models import Initiative, InitiativeEvent, Notice, NoticeStatus
 
 MAX_ATTEMPTS = 8
+# Contact routes besides the chat channel, and the contact column each one delivers to.
+CONTACT_COLUMNS = {"email": Initiative.contact_email, "zns": Initiative.contact_phone}
+COPY_WINDOW = timedelta(days=2)  # notices older than this when a route is switched on are not copied to it
 
 
 def enqueue_notice(*, session: Session, initiative: Initiative, text: str) -> Notice:
@@ -82,3 +85,51 @@ def mark_attempt_failed(*, session: Session, notice: Notice, error: str, retry_a
         return
     delay = retry_after if retry_after is not None else min(3600.0, 30.0 * 2 ** (notice.attempts - 1))
     notice.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
+
+
+def copy_to_contact(*, session: Session, channel: str, now: datetime | None = None) -> int:
+    """Queue on contact route ``channel`` (``email``, ``zns``) a copy of each recent chat notice whose submitter gave
+    that contact and did not opt out; returns how many copies were queued.
+    """
+    column = CONTACT_COLUMNS[channel]
+    moment = now or datetime.now(UTC)
+    copy = aliased(Notice)
+    rows = session.execute(
+        select(Notice, column)
+        .join(Initiative, Initiative.id == Notice.initiative_id)
+        .where(
+            Notice.copy_of_id.is_(None),
+            Notice.channel.notin_(list(CONTACT_COLUMNS)),
+            Notice.created_at >= moment - COPY_WINDOW,
+            column != "",
+            Initiative.contact_notices.is_(True),
+            ~exists().where(copy.copy_of_id == Notice.id, copy.channel == channel),
+        )
+        .order_by(Notice.id)
+    ).all()
+    for notice, address in rows:
+        session.add(
+            Notice(
+                initiative_id=notice.initiative_id,
+                channel=channel,
+                channel_user_id=str(address),
+                text=notice.text,
+                status=NoticeStatus.PENDING.value,
+                next_attempt_at=moment,
+                copy_of_id=notice.id,
+            )
+        )
+    session.flush()
+    return len(rows)
+
+
+def set_contact_notices(*, session: Session, initiative: Initiative, enabled: bool) -> None:
+    """The submitter's choice about notices by e-mail and Zalo ZNS; turning them off also drops queued ones."""
+    initiative.contact_notices = enabled
+    if enabled:
+        return
+    for notice in initiative.notices:
+        if notice.channel in CONTACT_COLUMNS and notice.status == NoticeStatus.PENDING.value:
+            notice.status = NoticeStatus.FAILED.value
+            notice.last_error = "Người đề xuất đã từ chối nhận thông báo qua kênh này."
+    session.flush()

@@ -80,8 +80,8 @@ class Settings(BaseSettings):
     zalo_oauth_url: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL for token refresh.")
     zalo_media_hosts: str = Field(
         "zdn.vn,zadn.vn,zalo.me",
-        description="Comma-separated hosts (and their subdomains) files of Zalo events are fetched from; "
-        "other links in an event are ignored.",
+        description="Comma-separated hosts (and their subdomains) files of Zalo OA events and Zalo Bot photos are "
+        "fetched from; other links in an event are ignored.",
     )
     contact_retention_days: int = Field(
         365,
@@ -89,6 +89,27 @@ class Settings(BaseSettings):
         description="Phone and e-mail of a decided submission are erased this many days after the decision "
         "(Nghị định 13/2023).",
     )
+    zalobot_token: str | None = Field(None, description="Zalo Bot Platform bot token; enables the Zalo Bot channel.")
+    zalobot_webhook_secret: str | None = Field(
+        None,
+        description="Secret (8-256 characters) Zalo Bot sends in `X-Bot-Api-Secret-Token`; when set, updates come "
+        "to `POST /webhooks/zalobot`, otherwise the bot polls `getUpdates`.",
+    )
+    zalobot_api_url: str = Field("https://bot-api.zaloplatforms.com", description="Zalo Bot Platform API base URL.")
+    smtp_host: str | None = Field(None, description="SMTP server for notices by e-mail; unset: no e-mail.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 with STARTTLS, 465 with TLS).")
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="`starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (a local relay)."
+    )
+    smtp_user: str | None = Field(None, description="SMTP login; unset: no login.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("thidua@localhost", description="Sender address of notice e-mails.")
+    zns_template_id: str | None = Field(
+        None,
+        description="Zalo ZNS template id for notices by phone (with the OA credentials above); its parameters are "
+        "`ma_ho_so` and `noi_dung`. Unset: no ZNS.",
+    )
+    zns_api_url: str = Field("https://business.openapi.zalo.me", description="Zalo ZNS API base URL.")
     form_idle_minutes: int = Field(60, ge=1, description="A half-filled initiative form expires after this idle time.")
     rate_limit_per_minute: int = Field(40, ge=1, description="Messages a user may send per minute.")
     web_chat_per_address_per_minute: int = Field(
@@ -108,8 +129,8 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(20, ge=1, description="Largest plan file an admin may upload.")
     web_background: bool = Field(
         True,
-        description="Run notice delivery, housekeeping and Telegram polling inside `thidua serve`; set to false "
-        "when one `thidua worker` runs them, so web workers stay stateless.",
+        description="Run notice delivery (channels, e-mail, ZNS), housekeeping and Telegram/Zalo Bot polling inside "
+        "`thidua serve`; set to false when one `thidua worker` runs them, so web workers stay stateless.",
     )
     host: str = Field("127.0.0.1", description="Address `thidua serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `thidua serve` listens on.")

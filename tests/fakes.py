@@ -39,7 +39,9 @@ class FakeEmbeddings(Embeddings):
 
 # --- chat channels (bot/) ---------------------------------------------------------------------------------------
 
+import html as _html  # noqa: E402
 import json as _json  # noqa: E402
+import re as _re  # noqa: E402
 import threading as _threading  # noqa: E402
 import time as _time  # noqa: E402
 from collections.abc import Callable as _Callable  # noqa: E402
@@ -204,6 +206,56 @@ class FakePlatform:
 
 
 TELEGRAM_BOT_ID = 7000001
+_TG_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler", "blockquote"}
+_TG_ENTITY = _re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9A-Fa-f]+);")
+_TG_TAG = _re.compile(r"<(/?)([a-z-]+)(?:\s+href=\"[^\"<>]*\")?>")
+
+
+def _telegram_html_text(html: str) -> str | None:
+    """The text a Telegram HTML message shows, or None when its entities would not parse."""
+    shown: list[str] = []
+    open_tags: list[str] = []
+    i = 0
+    while i < len(html):
+        if html[i] == "&":
+            entity = _TG_ENTITY.match(html, i)
+            if entity is None:
+                return None
+            shown.append(_html.unescape(entity.group(0)))
+            i = entity.end()
+        elif html[i] == "<":
+            tag = _TG_TAG.match(html, i)
+            if tag is None or tag.group(2) not in _TG_TAGS:
+                return None
+            if tag.group(1):
+                if not open_tags or open_tags.pop() != tag.group(2):
+                    return None
+            else:
+                open_tags.append(tag.group(2))
+            i = tag.end()
+        else:
+            shown.append(html[i])
+            i += 1
+    return None if open_tags else "".join(shown)
+
+
+def telegram_refusal(fields: dict[str, str]) -> str | None:
+    """Why the Bot API would refuse this ``sendMessage`` (entities, 4096 characters, 64-byte callback data)."""
+    text = fields.get("text", "")
+    shown = _telegram_html_text(text) if fields.get("parse_mode") == "HTML" else text
+    if shown is None:
+        return "can't parse entities"
+    if not shown.strip():
+        return "message text is empty"
+    if len(shown.encode("utf-16-le")) // 2 > 4096:
+        return "message is too long"
+    markup = _json.loads(fields["reply_markup"]) if fields.get("reply_markup") else {}
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data", "")
+            if not 1 <= len(data.encode()) <= 64:
+                return "BUTTON_DATA_INVALID"
+    return None
 
 
 class FakeTelegram(FakePlatform):
@@ -212,6 +264,7 @@ class FakeTelegram(FakePlatform):
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.updates: list[dict[str, _Any]] = []
+        self.rejected: list[str] = []  # why the fake refused a message, as the real Bot API would
         self._next_message_id = 1
         super().__init__(respond=self._respond)
 
@@ -226,6 +279,12 @@ class FakeTelegram(FakePlatform):
             result = {"id": TELEGRAM_BOT_ID, "is_bot": True, "first_name": "Trợ lý thi đua", "username": "thidua_bot"}
         elif method == "sendMessage":
             fields = request.form()
+            refusal = telegram_refusal(fields)
+            if refusal is not None:
+                with self.lock:
+                    self.rejected.append(refusal)
+                body = {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"}
+                return 400, {}, _json.dumps(body).encode()
             self._next_message_id += 1
             result = {
                 "message_id": self._next_message_id,
@@ -249,6 +308,36 @@ class FakeTelegram(FakePlatform):
         return [m for m in messages if chat_id is None or m.get("chat_id") == str(chat_id)]
 
 
+def zalo_oa_refusal(body: object) -> str | None:
+    """Why the OA API would refuse this customer-service message (schema, 2,000 characters, buttons)."""
+    if not isinstance(body, dict) or set(body) != {"recipient", "message"}:
+        return "body must be {recipient, message}"
+    recipient, message = body["recipient"], body["message"]
+    if not isinstance(recipient, dict) or not isinstance(recipient.get("user_id"), str) or not recipient["user_id"]:
+        return "recipient.user_id must be a string"
+    text = message.get("text") if isinstance(message, dict) else None
+    if not isinstance(text, str) or not 1 <= len(text) <= 2000:
+        return "message.text must be 1-2000 characters"
+    buttons = ((message.get("attachment") or {}).get("payload") or {}).get("buttons", [])
+    if len(buttons) > 5 or any(len(b.get("title", "")) > 100 or not b.get("payload") for b in buttons):
+        return "invalid buttons"
+    return None
+
+
+def zns_refusal(body: object) -> str | None:
+    """Why ZNS would refuse this template message (schema, phone in 84… form, string parameters)."""
+    if not isinstance(body, dict) or set(body) - {"phone", "template_id", "template_data", "tracking_id", "mode"}:
+        return "unknown fields"
+    if not _re.fullmatch(r"84\d{9}", str(body.get("phone", ""))):
+        return "phone must be 84xxxxxxxxx"
+    data = body.get("template_data")
+    if not isinstance(body.get("template_id"), str) or not isinstance(data, dict):
+        return "template_id and template_data are required"
+    if not all(isinstance(v, str) and len(v) <= 400 for v in data.values()):
+        return "template parameters must be strings of at most 400 characters"
+    return None
+
+
 class FakeZalo(FakePlatform):
     """The OA send API, the OAuth refresh endpoint and a file host; refresh tokens are single-use as on Zalo."""
 
@@ -258,6 +347,7 @@ class FakeZalo(FakePlatform):
         self.app_secret = app_secret
         self.files: dict[str, bytes] = {}
         self.send_error: int = 0  # a test sets e.g. -230 (user outside the reply window) to refuse sends
+        self.rejected: list[str] = []  # why the fake refused a message, as the OA API would
         self._issued = 0
         super().__init__(respond=self._respond)
 
@@ -270,7 +360,21 @@ class FakeZalo(FakePlatform):
                 return 200, {}, _json.dumps({"error": -216, "message": "Access token is invalid"}).encode()
             if self.send_error:
                 return 200, {}, _json.dumps({"error": self.send_error, "message": "User has not interacted"}).encode()
+            refusal = zalo_oa_refusal(request.json())
+            if refusal is not None:
+                with self.lock:
+                    self.rejected.append(refusal)
+                return 200, {}, _json.dumps({"error": -201, "message": refusal}).encode()
             return 200, {}, _json.dumps({"error": 0, "message": "Success", "data": {"message_id": "m"}}).encode()
+        if request.path == "/message/template":  # Zalo ZNS, with the OA's access token
+            if request.headers.get("access_token") not in self.valid_access:
+                return 200, {}, _json.dumps({"error": -124, "message": "Access token is invalid"}).encode()
+            refusal = zns_refusal(request.json())
+            if refusal is not None:
+                with self.lock:
+                    self.rejected.append(refusal)
+                return 200, {}, _json.dumps({"error": -108, "message": refusal}).encode()
+            return 200, {}, _json.dumps({"error": 0, "message": "Success", "data": {"msg_id": "zns-1"}}).encode()
         if request.path == "/v4/oa/access_token":
             fields = request.form()
             with self.lock:
@@ -293,9 +397,74 @@ class FakeZalo(FakePlatform):
         bodies = [r.json() for r in accepted]
         return [b["message"] for b in bodies if user_id is None or b["recipient"]["user_id"] == user_id]
 
+    def zns(self) -> list[dict[str, _Any]]:
+        """ZNS template messages the fake accepted, in order."""
+        accepted = self.matching(
+            lambda r: r.path == "/message/template" and r.status == 200 and _json.loads(r.response)["error"] == 0
+        )
+        return [r.json() for r in accepted]
+
     def refreshes(self) -> list[Recorded]:
         """Calls of the token refresh endpoint."""
         return self.matching(lambda r: r.path == "/v4/oa/access_token")
+
+
+ZALOBOT_TOKEN = "1234567890:zalo-bot-TEST-token"
+
+
+class FakeZaloBot(FakePlatform):
+    """The Zalo Bot Platform API: ``/bot<token>/{getMe,getUpdates,setWebhook,sendMessage}`` and a photo host."""
+
+    def __init__(self, token: str = ZALOBOT_TOKEN) -> None:
+        self.token = token
+        self.files: dict[str, bytes] = {}
+        self.updates: list[dict[str, _Any]] = []
+        self.rejected: list[str] = []
+        super().__init__(respond=self._respond)
+
+    def _answer(self, result: _Any) -> tuple[int, dict[str, str], bytes]:
+        return 200, {}, _json.dumps({"ok": True, "result": result}).encode()
+
+    def _refuse(self, status: int, description: str) -> tuple[int, dict[str, str], bytes]:
+        with self.lock:
+            self.rejected.append(description)
+        return status, {}, _json.dumps({"ok": False, "error_code": status, "description": description}).encode()
+
+    def _respond(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
+        if request.method == "GET" and request.path.startswith("/files/"):
+            data = self.files.get(request.path.removeprefix("/files/"))
+            return (200, {"Content-Type": "image/jpeg"}, data) if data is not None else (404, {}, b"")
+        prefix, _, method = request.path.rpartition("/")
+        if prefix != f"/bot{self.token}":
+            return self._refuse(401, "Unauthorized")
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return self._refuse(400, "body must be JSON")
+        body = request.json() if request.body else {}
+        if method == "getMe":
+            return self._answer({"id": "bot-1", "account_name": "bot.thidua", "account_type": "BASIC"})
+        if method == "sendMessage":
+            return self._send(body)
+        if method == "getUpdates":
+            with self.lock:
+                update = self.updates.pop(0) if self.updates else None
+            return self._answer(update) if update is not None else self._refuse(408, "Request timeout")
+        if method == "setWebhook":
+            return self._answer({"url": body.get("url")})
+        return self._refuse(404, "Not Found")
+
+    def _send(self, body: _Any) -> tuple[int, dict[str, str], bytes]:
+        if not isinstance(body, dict) or set(body) != {"chat_id", "text"}:
+            return self._refuse(400, "sendMessage takes exactly chat_id and text")
+        if not isinstance(body["chat_id"], str) or not isinstance(body["text"], str):
+            return self._refuse(400, "chat_id and text must be strings")
+        if not 1 <= len(body["text"]) <= 2000:
+            return self._refuse(400, "text must be 1-2000 characters")
+        return self._answer({"message_id": f"sent-{len(self.requests)}", "date": 1_700_000_000_000})
+
+    def sent(self, chat_id: str | None = None) -> list[str]:
+        """Texts the fake accepted so far (to ``chat_id`` if given), in order."""
+        accepted = self.matching(lambda r: r.path.endswith("/sendMessage") and r.status == 200)
+        return [r.json()["text"] for r in accepted if chat_id is None or r.json()["chat_id"] == chat_id]
 
 
 # --- answer generator (retrieval/) ------------------------------------------------------------------------------

@@ -314,7 +314,7 @@ def _serve_many(settings: Settings, sock: socket.socket, workers: int, uvicorn: 
 
 
 def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
-    """Run what no web worker should: notice delivery, Telegram polling, housekeeping; until SIGTERM or Ctrl-C."""
+    """Run what no web worker should: notices, Telegram and Zalo Bot polling, housekeeping; until SIGTERM or Ctrl-C."""
     import asyncio
     import signal
 
@@ -330,7 +330,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         async with run_channels(runtime, None, background=True):
-            print("thidua worker đang chạy (gửi thông báo, Telegram, dọn dẹp định kỳ)", file=sys.stderr)
+            print("thidua worker đang chạy (gửi thông báo, Telegram, Zalo Bot, dọn dẹp định kỳ)", file=sys.stderr)
             await stop.wait()
 
     try:
@@ -427,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="web worker processes (default 1)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="deliver notices, poll Telegram and tidy up, beside web workers")
+    p = sub.add_parser("worker", help="deliver notices, poll Telegram and Zalo Bot and tidy up, beside web workers")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("loadtest", help="load and fault test of the production shape, on 127.0.0.1 only")

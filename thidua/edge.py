@@ -3,7 +3,7 @@
 One ASGI middleware, so each channel and route gets the same limits without reading a body itself:
 
 - a body is refused with 413 as soon as its declared length or the bytes streamed so far pass its route's limit
-  (chat and webhooks small; attachments and plan uploads by their settings);
+  (chat, look-up form and webhooks small; attachments and plan uploads by their settings);
 - a plan upload without a signed bearer token is refused with 401 before a byte of it is read;
 - small bodies are read whole (bounded) and JSON nested deeper than ``MAX_JSON_DEPTH`` is refused with 400;
 - on the admin API, NUL and bidirectional control characters in the path, query or body are refused with 422
@@ -26,6 +26,7 @@ from core.settings import Settings
 
 MB = 1024 * 1024
 CHAT_BODY_BYTES = 256 * 1024
+LOOKUP_BODY_BYTES = 16 * 1024  # the look-up page's form: a receipt code and a phone or e-mail
 WEBHOOK_BODY_BYTES = 1 * MB
 DEFAULT_BODY_BYTES = 1 * MB
 MULTIPART_OVERHEAD = 64 * 1024
@@ -59,6 +60,8 @@ def body_rule(path: str, method: str, settings: Settings) -> BodyRule:
         return BodyRule(settings.max_upload_mb * MB + MULTIPART_OVERHEAD, buffered=False)
     if path == "/api/chat":
         return BodyRule(CHAT_BODY_BYTES, buffered=True)
+    if path == "/tra-cuu":
+        return BodyRule(LOOKUP_BODY_BYTES, buffered=True)
     if path.startswith("/webhooks/"):
         return BodyRule(WEBHOOK_BODY_BYTES, buffered=True)
     return BodyRule(DEFAULT_BODY_BYTES, buffered=True)

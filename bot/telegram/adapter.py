@@ -40,6 +40,7 @@ COMMANDS = (
     ("diaban", "Chọn phường/xã"),
     ("bosung", "Bổ sung thông tin hồ sơ"),
     ("rut", "Rút sáng kiến chưa có kết quả"),
+    ("ngungthongbao", "Ngừng thông báo qua e-mail/Zalo"),
     ("huy", "Hủy thao tác đang làm"),
     ("help", "Hướng dẫn"),
 )
@@ -89,6 +90,16 @@ class TelegramChannel:
         self._user_locks = UserLocks()
 
     @property
+    def name(self) -> str:
+        """The channel's name."""
+        return CHANNEL
+
+    @property
+    def accepts_webhook(self) -> bool:
+        """Whether updates come through our webhook (a secret is set) rather than polling."""
+        return self.webhook_mode
+
+    @property
     def bot_id(self) -> str:
         """The bot's numeric id (the token's prefix), which scopes update ids."""
         return str(self.application.bot.id)
@@ -133,11 +144,16 @@ class TelegramChannel:
             pieces = split_text(reply.text, TELEGRAM_LIMIT)
             for index, piece in enumerate(pieces):
                 markup = keyboard(reply) if index == len(pieces) - 1 else None
-                await with_retries(functools.partial(self._send_piece, chat_id, piece, markup))
+                html = telegram_html(piece, bold=reply.emphasis)
+                await with_retries(functools.partial(self._send_piece, chat_id, html, markup))
 
-    async def _send_piece(self, chat_id: int | str, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+    async def send_reply(self, user_id: str, reply: Reply) -> None:
+        """Send one reply to a user's private chat (its id equals the user id)."""
+        await self.send_replies(user_id, [reply])
+
+    async def _send_piece(self, chat_id: int | str, html: str, markup: InlineKeyboardMarkup | None) -> Message:
         sent: Message = await self.application.bot.send_message(
-            chat_id=chat_id, text=telegram_html(text), parse_mode=ParseMode.HTML, reply_markup=markup
+            chat_id=chat_id, text=html, parse_mode=ParseMode.HTML, reply_markup=markup
         )
         return sent
 

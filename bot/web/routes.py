@@ -17,7 +17,7 @@ from starlette.requests import Request
 from bot.channels import Channels, get_channels
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import take_web_notices_and_arm
-from bot.web.address_limit import client_address
+from bot.web.address_limit import client_address, limit_key
 
 CHANNEL = "web"
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,128}$"
@@ -48,6 +48,7 @@ class MessageOut(BaseModel):
 
     text: str
     buttons: list[list[ButtonOut]]
+    emphasis: list[str] = Field(default_factory=list, description="Pieces of the text to show in bold.")
 
 
 class ChatOut(BaseModel):
@@ -85,6 +86,7 @@ def _out(replies: list[Reply], notices: list[str]) -> ChatOut:
             MessageOut(
                 text=reply.text,
                 buttons=[[ButtonOut(label=b.label, data=b.data) for b in row] for row in reply.buttons],
+                emphasis=list(reply.emphasis),
             )
             for reply in replies
         ],
@@ -125,6 +127,7 @@ async def chat(request: Request, channels: ChannelsDep) -> Any:
         callback=message.callback,
         update_key=f"{message.session}:{message.message_id}" if message.message_id else None,
         replay_repeats=True,
+        address=limit_key(client_address(request, channels.settings.trusted_proxy_networks)),
     )
     if (refused := await _over_limit(request, channels)) is not None:
         return refused
@@ -162,6 +165,23 @@ async def chat_attachment(session: SessionPath, request: Request, channels: Chan
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
         # Refuse before the body is spooled anywhere.
         return _too_large(channels, session)
+    read = await _read_upload(request, limit)
+    if isinstance(read, JSONResponse):
+        return read
+    sent, key = read
+    incoming = Incoming(
+        channel=CHANNEL,
+        user_id=session,
+        files=(sent,),
+        update_key=f"{session}:{key}" if key else None,
+        replay_repeats=True,
+    )
+    replies = await run_in_threadpool(channels.dialog.handle, incoming)
+    return _out(replies, await _notices(channels, session))
+
+
+async def _read_upload(request: Request, limit: int) -> tuple[IncomingFile, str | None] | JSONResponse:
+    """The one file of a multipart upload and its message id, or the error to answer."""
     try:
         async with request.form(max_files=1, max_fields=2) as form:
             upload = form.get("file")
@@ -179,16 +199,7 @@ async def chat_attachment(session: SessionPath, request: Request, channels: Chan
         return _error(400, "bad_request", "Nội dung tải lên không hợp lệ.")
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 128):
         return _error(422, "validation_error", "Mã tin nhắn (message_id) không hợp lệ.")
-    key = message_id or None
-    incoming = Incoming(
-        channel=CHANNEL,
-        user_id=session,
-        files=(sent,),
-        update_key=f"{session}:{key}" if key else None,
-        replay_repeats=True,
-    )
-    replies = await run_in_threadpool(channels.dialog.handle, incoming)
-    return _out(replies, await _notices(channels, session))
+    return sent, message_id or None
 
 
 def _too_large(channels: Channels, session: str) -> JSONResponse:

@@ -58,6 +58,17 @@ def _retry_after(response: httpx.Response, attempt: int) -> float:
     return wait
 
 
+def _answer(response: httpx.Response) -> tuple[int, str]:
+    """(error code, message) of an OA API answer; -1 when it is not the usual JSON object."""
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise ZaloError(f"Zalo answered HTTP {response.status_code} without JSON") from exc
+    if not isinstance(data, dict):
+        return -1, ""
+    return int(data.get("error", 0)), str(data.get("message", ""))
+
+
 class ZaloClient:
     """The OA send API with token refresh and retries on 429 and 5xx."""
 
@@ -83,39 +94,39 @@ class ZaloClient:
         token = await self._tokens.access_token()
         refreshed = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                response = await self._http.post(
-                    f"{self._api_url}{SEND_PATH}", json=body, headers={"access_token": token}, timeout=15.0
-                )
-            except httpx.TransportError as exc:
-                if attempt == MAX_ATTEMPTS:
-                    raise ZaloError(f"Zalo unreachable: {type(exc).__name__}") from exc
-                await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), MAX_WAIT_SECONDS))
-                continue
-            if response.status_code == 429 or response.status_code >= 500:
-                wait = _retry_after(response, attempt)
-                if attempt == MAX_ATTEMPTS:
-                    raise ZaloError(f"Zalo answered HTTP {response.status_code}", retry_after=wait)
-                log.warning("Zalo answered HTTP %s; retrying in %.1f s", response.status_code, wait)
-                await asyncio.sleep(wait)
-                continue
-            try:
-                data = response.json()
-            except ValueError as exc:
-                raise ZaloError(f"Zalo answered HTTP {response.status_code} without JSON") from exc
-            code = int(data.get("error", 0)) if isinstance(data, dict) else -1
+            response = await self._post(body, token, attempt)
+            if response is None:
+                continue  # waited after a network error, a 429 or a 5xx
+            code, text = _answer(response)
             if code == 0 and response.status_code < 400:
                 return
             if code in INVALID_TOKEN_ERRORS and not refreshed:
-                token = await self._tokens.refresh(token)
-                refreshed = True
-                continue
-            if code in RATE_LIMIT_ERRORS and attempt < MAX_ATTEMPTS:
+                token, refreshed = await self._tokens.refresh(token), True
+            elif code in RATE_LIMIT_ERRORS and attempt < MAX_ATTEMPTS:
                 await asyncio.sleep(_retry_after(response, attempt))
-                continue
-            message_text = str(data.get("message", "")) if isinstance(data, dict) else ""
-            raise ZaloError(f"Zalo refused the message (error {code}: {message_text[:200]})", code=code)
+            else:
+                raise ZaloError(f"Zalo refused the message (error {code}: {text[:200]})", code=code)
         raise ZaloError("Zalo send failed after retries")
+
+    async def _post(self, body: dict[str, Any], token: str, attempt: int) -> httpx.Response | None:
+        """One POST; None after waiting when it may be retried, ``ZaloError`` on the last attempt."""
+        try:
+            response = await self._http.post(
+                f"{self._api_url}{SEND_PATH}", json=body, headers={"access_token": token}, timeout=15.0
+            )
+        except httpx.TransportError as exc:
+            if attempt == MAX_ATTEMPTS:
+                raise ZaloError(f"Zalo unreachable: {type(exc).__name__}") from exc
+            await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), MAX_WAIT_SECONDS))
+            return None
+        if response.status_code == 429 or response.status_code >= 500:
+            wait = _retry_after(response, attempt)
+            if attempt == MAX_ATTEMPTS:
+                raise ZaloError(f"Zalo answered HTTP {response.status_code}", retry_after=wait)
+            log.warning("Zalo answered HTTP %s; retrying in %.1f s", response.status_code, wait)
+            await asyncio.sleep(wait)
+            return None
+        return response
 
     async def download(self, url: str, limit: int) -> bytes | None:
         """The file at ``url`` (a Zalo CDN link from a signed event), or None when larger than ``limit``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -75,6 +76,27 @@ class ZaloTokens:
         """A fresh access token; refreshes only if nobody replaced ``stale`` in the meantime."""
         return await run_in_threadpool(self._refresh, stale)
 
+    def _exchange(self, refresh_token: str) -> dict[str, Any]:
+        """Zalo's answer to using ``refresh_token`` once: new access and refresh tokens, or ``ZaloTokenError``."""
+        response = httpx.post(
+            f"{self._settings.zalo_oauth_url.rstrip('/')}/v4/oa/access_token",
+            headers={"secret_key": self._settings.zalo_app_secret or ""},
+            data={
+                "app_id": self._settings.zalo_app_id or "",
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+            },
+            timeout=15.0,
+        )
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ZaloTokenError(f"token refresh answered HTTP {response.status_code}") from exc
+        if not isinstance(data, dict) or not data.get("access_token") or not data.get("refresh_token"):
+            code = data.get("error") if isinstance(data, dict) else None
+            raise ZaloTokenError(f"token refresh refused (error {code})")
+        return data
+
     def _refresh(self, stale: str) -> str:
         with session_scope(self._sessions) as session:
             # Write first: on SQLite this takes the writer lock before reading, so refreshes never interleave.
@@ -86,23 +108,7 @@ class ZaloTokens:
                 raise ZaloTokenError("no Zalo OA token stored")
             if row.access_token != stale:
                 return row.access_token  # another worker already refreshed
-            response = httpx.post(
-                f"{self._settings.zalo_oauth_url.rstrip('/')}/v4/oa/access_token",
-                headers={"secret_key": self._settings.zalo_app_secret or ""},
-                data={
-                    "app_id": self._settings.zalo_app_id or "",
-                    "grant_type": "refresh_token",
-                    "refresh_token": row.refresh_token,
-                },
-                timeout=15.0,
-            )
-            try:
-                data = response.json()
-            except ValueError as exc:
-                raise ZaloTokenError(f"token refresh answered HTTP {response.status_code}") from exc
-            if not isinstance(data, dict) or not data.get("access_token") or not data.get("refresh_token"):
-                code = data.get("error") if isinstance(data, dict) else None
-                raise ZaloTokenError(f"token refresh refused (error {code})")
+            data = self._exchange(row.refresh_token)
             row.access_token = str(data["access_token"])
             row.refresh_token = str(data["refresh_token"])
             expires_in = int(data.get("expires_in") or 0)

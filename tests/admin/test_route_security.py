@@ -31,7 +31,7 @@ from tests.fakes import FakeAnswerer
 from thidua.app import create_app
 
 PUBLIC = re.compile(
-    r"^(/healthz|/api/auth/token|/api/chat(/.*)?|/webhooks/.*|/|/widget\.js"
+    r"^(/healthz|/api/auth/token|/api/chat(/.*)?|/webhooks/.*|/|/widget\.js|/tra-cuu"
     r"|/admin/login|/plans/\{document\}|/docs|/docs/oauth2-redirect|/redoc)$"
 )
 CONSOLE = re.compile(r"^/admin(/.*)?$")
@@ -161,6 +161,8 @@ def test_only_the_expected_routes_are_public(app: FastAPI) -> None:
         "/docs",
         "/docs/oauth2-redirect",
         "/redoc",
+        "/webhooks/zalobot",
+        "/tra-cuu",  # the public look-up by receipt code + contact, limited per address
     }
 
 

@@ -16,7 +16,7 @@ from core.settings import Settings
 from tests.fakes import FakeAnswerer
 from thidua.app import create_app
 
-RECEIPT = re.compile(r"Mã hồ sơ: (SK-\d{4}-\d{6})")
+RECEIPT = re.compile(r"Mã hồ sơ: (?:<b>)?(SK-\d{4}-\d{6})")  # bold on Telegram
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 DESCRIPTION = (
     "Tổ dân phố lập nhóm Zalo và bảng tính dùng chung để số hóa sổ theo dõi hộ gia đình, "

@@ -16,7 +16,7 @@ from bot.dialog import Dialog
 from bot.initiative_form import match_choice, parse_contact
 from bot.messages import Incoming, IncomingFile
 from bot.rendering import clean_text, split_text
-from core.conversations import purge_abandoned_forms
+from bot.state import purge_abandoned_forms
 from core.dedup import forget_old_updates
 from core.models import Attachment, Conversation, Initiative, ProcessedUpdate
 from core.settings import Settings

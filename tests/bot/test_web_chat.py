@@ -139,24 +139,6 @@ def test_invalid_answers_get_clear_vietnamese_messages(client: TestClient) -> No
     assert "Bước 11/12" in say("an.nguyen@example.vn")
 
 
-def test_form_resumes_after_a_restart(chat_settings: Settings) -> None:
-    session = _session()
-    first = make_runtime(chat_settings)
-    with TestClient(make_app(first)) as client:
-        fill_form(_say(client, session), FORM_BEFORE_FILE[:4])  # /sangkien and three answers
-    first.close()
-
-    second = make_runtime(chat_settings)  # a new process: new engine, new app, same database
-    try:
-        with TestClient(make_app(second)) as client:
-            reply = "\n".join(_chat(client, session, "phường Hoàng Mai")["replies"])
-            assert "Bước 5/12" in reply, reply
-            with session_scope(second.sessions) as db:
-                assert db.scalar(select(Initiative)) is None
-    finally:
-        second.close()
-
-
 def test_repeated_message_id_gets_the_same_reply_once_worked_out(client: TestClient, runtime: ChatRuntime) -> None:
     session = _session()
     first = _chat(client, session, "Hạn gửi sáng kiến?", message_id="m-1")
@@ -304,7 +286,10 @@ def test_rate_limit_warns_once(tmp_path: Any) -> None:
 def test_cancel_and_help_by_words_and_commands(client: TestClient, runtime: ChatRuntime) -> None:
     session = _session()
     say = _say(client, session)
-    assert "/sangkien" in say("/start")
+    greeting = _chat(client, session, "/start")
+    assert "Xin chào" in greeting["replies"][0] and "/sangkien" not in greeting["replies"][0], "a short greeting"
+    assert "menu:help" in [b["data"] for row in greeting["messages"][0]["buttons"] for b in row]
+    assert "/sangkien" in say("hướng dẫn"), "the commands are under “hướng dẫn”"
     fill_form(say, FORM_BEFORE_FILE[:3])
     assert "đã hủy" in say("hủy")
     assert "không có thao tác" in say("/huy")
