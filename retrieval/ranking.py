@@ -37,7 +37,6 @@ SECTION_WEIGHT = 0.4  # how much a section title naming the question's words cou
 DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: sections are titled by who
 FACT_WEIGHT = 0.1  # an extracted fact of the wanted kind (deadline, body, award, target)
 
-DATED_COVER = 0.5  # share of the question's content the dated sentence must hold
 _CONTACT = re.compile(r"\b0\d{2,3}[ .]?\d{3}[ .]?\d{3,4}\b|@|https?://|www\.")
 
 
@@ -292,13 +291,6 @@ class Ranker:
             extra=terms.expansion + terms.kind_hints,
         )
 
-    def _covers(self, held: frozenset[str], question: Question) -> bool:
-        """Whether a sentence with its section's title holds at least half of the question's content, by rarity."""
-        idf = self._library.lexical.idf
-        words = set(question.terms.content)
-        total = sum(idf("w:" + w) for w in words)
-        return not total or sum(idf("w:" + w) for w in words if w in held) >= DATED_COVER * total
-
     def answers(self, candidate: Candidate, question: Question) -> bool:
         """Whether the evidence covers the question's subject and holds the kind of answer asked for."""
         if not self._holds_what_is_asked(candidate, question):
@@ -314,9 +306,7 @@ class Ranker:
         view = self._library.details(candidate.row)
         ranked = sorted(view.units, key=lambda u: self.unit_score(u, question), reverse=True)[:2]
         # "when": the sentence that answers states a date and holds most of what the question is about
-        if query.wants_date and not any(
-            has_date(u.folded) and self._covers(u.words | view.section_words, question) for u in ranked
-        ):
+        if query.wants_date and not any(has_date(u.folded) and u.words & set(terms.content) for u in ranked):
             return False
         if query.wants_number and not any(has_number(u.folded) for u in ranked):
             return False

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from core.vietnamese import fold
 from retrieval.answers import Answer
-from retrieval.compose import citation, place_label
+from retrieval.compose import citation, has_date, place_label
 from retrieval.decline import MIN_SUPPORT
 from retrieval.grouping import same_wording
 from retrieval.kinds.context import MAX_SOURCES, Context
@@ -80,6 +81,10 @@ def compose(ctx: Context) -> Answer:
         ]
     if not chosen:
         return ctx.declined(ctx.question.docs)
+    if ctx.question.query.wants_date:  # a "when" line that states no date answers nothing
+        chosen = [c for c in chosen if has_date(fold(ctx.lead_and_quote(ctx.entry(c), cut=False)[0]))]
+        if not chosen:
+            return ctx.declined(ctx.question.docs)
     chosen = sorted(chosen, key=lambda c: -c.score)[:MAX_BLOCKS]
     text = _lines(ctx, chosen)
     sources = [ctx.source(c) for c in chosen]
