@@ -43,7 +43,7 @@ pytest: install
 test: lint typecheck pytest
 
 eval: install
-	$(BIN)/thidua eval ../shared/eval/dev.jsonl
+	$(BIN)/thidua eval
 
 bench: install
 	$(BIN)/thidua bench
