@@ -81,7 +81,7 @@ def test_wrong_password_stays_on_sign_in(console: TestClient, session: Session) 
         headers={"referer": "http://testserver/admin/login"},
     )
     assert response.status_code == 200
-    assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.text
+    assert "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa" in response.text
 
 
 def test_action_without_csrf_is_refused(console: TestClient, session: Session, reviewer_csrf: str) -> None:
