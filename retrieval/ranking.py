@@ -305,8 +305,10 @@ class Ranker:
         query, terms = question.query, question.terms
         view = self._library.details(candidate.row)
         ranked = sorted(view.units, key=lambda u: self.unit_score(u, question), reverse=True)[:2]
-        # "when": the sentence that answers states a date and holds most of what the question is about
-        if query.wants_date and not any(has_date(u.folded) and u.words & set(terms.content) for u in ranked):
+        # "when": the sentence that answers states a date, and it or its section title shares the question's words
+        subject = set(terms.content)
+        dated = [u for u in ranked if has_date(u.folded)]
+        if query.wants_date and not any(subject & (u.words | view.section_words) for u in dated):
             return False
         if query.wants_number and not any(has_number(u.folded) for u in ranked):
             return False
