@@ -28,7 +28,8 @@ class Context:
     ranker: Ranker
     link_base: str = ""  # citations link to {link_base}/plans/{document}#{passage}
     generator: AnswerGenerator | None = None
-    _sources: list[Source] = field(default_factory=list)
+    # each passage's answering line and quote, kept for the question: kinds look at a plan's line more than once
+    _said: dict[tuple[str, bool | None, bool], tuple[str, str]] = field(default_factory=dict)
 
     @cached_property
     def candidates(self) -> list[Candidate]:
@@ -69,6 +70,12 @@ class Context:
     def lead_and_quote(self, entry: Entry, *, whole: bool | None = None, cut: bool = True) -> tuple[str, str]:
         """The line that answers (the best unit, cut to its best clauses unless ``cut`` is off) and what else
         supports it."""
+        key = (entry.passage.id, whole, cut)
+        if key not in self._said:
+            self._said[key] = self._lead_and_quote(entry, whole=whole, cut=cut)
+        return self._said[key]
+
+    def _lead_and_quote(self, entry: Entry, *, whole: bool | None, cut: bool) -> tuple[str, str]:
         units = self.library.details(self.library.row_of[entry.passage.id]).units
         if not units:
             return "", entry.passage.text
