@@ -93,6 +93,6 @@ class Answerer:
         terms = question_terms(
             query, named_words, known=lambda word: library.lexical.known("w:" + word), named_phrases=phrases
         )
-        understood = Question(raw, query, docs, terms, detailed)
+        understood = Question(raw, query, docs, terms, detailed, tuple(phrases))
         ranker = Ranker(library, self._index, self._decline, self._rank_model)
         return Context(understood, library, ranker, self._link_base, self._generator)

@@ -24,6 +24,7 @@ class PassageView:
     pairs: frozenset[str]
     section_words: frozenset[str]
     section_pairs: frozenset[str]
+    title_segments: tuple[tuple[str, ...], ...] = ()  # the names its deepest titles give ("sở nội vụ", "doanh nghiệp")
 
     @classmethod
     def of(cls, passage: Passage, carried: str = "", gives_heading: bool = False) -> PassageView:
@@ -39,7 +40,29 @@ class PassageView:
             | frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
             section_words=frozenset(section_tokens),
             section_pairs=frozenset(f"{a} {b}" for a, b in pairwise(section_tokens)),
+            title_segments=title_segments([*passage.section_path[-2:], carried]),
         )
+
+
+_NUMBERING = re.compile(r"^(?:[ivx]{1,4}|[a-dđ]|\d{1,2})$")
+_FILLER = frozenset({"doi voi", "cac", "nhung", "ve", "cho"})
+_SEGMENT_SPLIT = re.compile(r"[,;:()]| và | va ", re.IGNORECASE)
+
+
+def title_segments(titles: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """The names section titles give, as folded syllables: "2. Sở Nội vụ" → (so, noi, vu); a title listing several
+    ("Các doanh nghiệp, viện nghiên cứu …", "Hình thức và tiêu chuẩn khen thưởng") gives each of its parts."""
+    segments: list[tuple[str, ...]] = []
+    for title in titles:
+        for part in _SEGMENT_SPLIT.split(title):
+            tokens = syllables(part)
+            while tokens and _NUMBERING.match(tokens[0]):
+                tokens = tokens[1:]
+            while tokens and (" ".join(tokens[:2]) in _FILLER or tokens[0] in _FILLER):
+                tokens = tokens[2:] if " ".join(tokens[:2]) in _FILLER else tokens[1:]
+            if len(tokens) >= 2:
+                segments.append(tuple(tokens))
+    return tuple(dict.fromkeys(segments))
 
 
 def carried_headings(passages: Sequence[Passage]) -> list[str]:

@@ -35,6 +35,7 @@ DENSE_WEIGHT = 1.0
 DENSE_BONUS = 0.15  # weight of the embedder's relative cosine
 SECTION_WEIGHT = 0.4  # how much a section title naming the question's words counts
 DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: sections are titled by who
+TITLE_MATCH_WEIGHT = 1.0  # a name the question holds whole is what the section is titled
 FACT_WEIGHT = 0.1  # an extracted fact of the wanted kind (deadline, body, award, target)
 
 _CONTACT = re.compile(r"\b0\d{2,3}[ .]?\d{3}[ .]?\d{3,4}\b|@|https?://|www\.")
@@ -49,6 +50,19 @@ class Question:
     docs: list[str]
     terms: QuestionTerms
     detailed: bool = False  # "cụ thể hơn": quote the answering passage whole
+    places: tuple[str, ...] = ()  # the place names it contains, folded ("phuong thanh binh")
+
+    def unplaced_tokens(self) -> list[str | None]:
+        """The question's folded tokens with its place names (and an "ubnd" before one) blanked out."""
+        tokens: list[str | None] = list(self.query.tokens)
+        for phrase in self.places:
+            words = phrase.split()
+            for start in range(len(tokens) - len(words) + 1):
+                if tokens[start : start + len(words)] == words:
+                    tokens[start : start + len(words)] = [None] * len(words)
+                    if start and tokens[start - 1] == "ubnd":
+                        tokens[start - 1] = None
+        return tokens
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ class Candidate:
     rank: float = 0.0  # the ranking model's probability that this passage answers: what candidates are sorted by
     title_terms: float = 0.0  # share of the question's two-word terms its section path holds ("doanh nghiệp")
     missing: float = 0.0  # the rarest question word the passage lacks, as a share of the rarest possible
+    title_match: float = 0.0  # share of the question a name its deepest titles give covers ("Sở Nội vụ")
     unknown: float = 0.0  # share of the question's words that no plan has at all ("thời tiết", "thi tuyển")
 
 
@@ -95,6 +110,15 @@ SECTION_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bnoi dung\b|\bgiai phap\b", r"noi dung|giai phap"),
     )
 )
+
+
+def _names_a_kind(segment: tuple[str, ...]) -> bool:
+    """Whether a title names a kind of section ("Hình thức khen thưởng", "Yêu cầu"), not a body or a participant:
+    kinds are matched by ``SECTION_KINDS``."""
+    text = f" {' '.join(segment)} "
+    return len(segment) <= 4 and any(asked.search(text) or titled.search(text) for asked, titled in SECTION_KINDS)
+
+
 _EDGES = frozenset({"Mở đầu", "Nơi nhận", "Phần kết"})
 RANK_FEATURES = (
     "fused",
@@ -112,6 +136,7 @@ RANK_FEATURES = (
     "dense_rr",
     "score",
     "title_terms",
+    "title_match",
 )
 RANK_BLEND = 0.05  # weight of the learned log-odds beside the hand score (chosen on the tuning questions)
 RANK_MODEL_FILE = Path(__file__).with_name("rank_model.json")
@@ -224,8 +249,15 @@ class Ranker:
         unit = min(1.0, best_unit / (total_topic + 1.4 * total_p or 1.0))
         section_weight = DUTY_SECTION_WEIGHT if query.asks_duty else SECTION_WEIGHT
         facts = self._fact_match(self._library.entries[row].facts, question, total_w)
+        title_match = self._title_match(view.title_segments, question)
         score = (
-            0.6 * fused + DENSE_BONUS * dense + support + section_weight * section + 0.8 * unit + FACT_WEIGHT * facts
+            0.6 * fused
+            + DENSE_BONUS * dense
+            + support
+            + section_weight * section
+            + 0.8 * unit
+            + FACT_WEIGHT * facts
+            + TITLE_MATCH_WEIGHT * title_match
         )
         held = {c for c in terms.compounds if c in view.pairs or synonym_held(c, view.words)}
         compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
@@ -254,7 +286,19 @@ class Ranker:
             title_terms=title_terms,
             missing=missing,
             unknown=unknown,
+            title_match=title_match,
         )
+
+    def _title_match(self, segments: Sequence[tuple[str, ...]], question: Question) -> float:
+        """The largest share of the question's content that one name of the passage's titles covers, where the
+        question holds that name whole ("Sở Nội vụ … có trách nhiệm gì" → the section "2. Sở Nội vụ")."""
+        if not segments:
+            return 0.0
+        tokens = question.unplaced_tokens()
+        phrases = {tuple(tokens[i : i + n]) for n in {len(s) for s in segments} for i in range(len(tokens) - n + 1)}
+        content = len(question.terms.content) or 1
+        named = [s for s in segments if s in phrases and not _names_a_kind(s)]
+        return min(1.0, max((len(s) for s in named), default=0) / content)
 
     def _fact_match(self, facts: Sequence[Fact], question: Question, total_w: float) -> float:
         """How well the passage's extracted facts fit the question: a deadline for "when", a body for "who must"."""

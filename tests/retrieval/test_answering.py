@@ -229,3 +229,44 @@ def test_a_place_only_the_text_names_is_searched_not_declined(index: PassageInde
     answerer.load(index.all_passages(), [])
     answer = answerer.answer("hình thức khen thưởng của phường Hòa Bình là gì")
     assert answer.found and answer.sources[0].document == "unnamed.txt"
+
+
+def test_a_body_the_question_names_reaches_the_section_titled_with_it(tmp_path: Path) -> None:
+    from knowledge.passages import Passage
+    from tests.retrieval.conftest import CITY
+
+    settings = Settings(data_dir=tmp_path)
+    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings, inner=FakeEmbeddings()))
+    sections = [
+        (
+            ("IV. Tổ chức thực hiện", "2. Sở Nội vụ"),
+            "2. Sở Nội vụ\nChỉ đạo Ban Thi đua - Khen thưởng Thành phố hướng dẫn khen thưởng phong trào.",
+        ),
+        (
+            ("IV. Tổ chức thực hiện", "6. Các doanh nghiệp, viện nghiên cứu"),
+            "6. Các doanh nghiệp, viện nghiên cứu\nCó trách nhiệm báo cáo kết quả thực hiện nhiệm vụ về cơ sở "
+            "chủ quản; chủ động nâng cao nội lực, trách nhiệm của người đứng đầu.",
+        ),
+    ]
+    passages = [
+        Passage(f"{CITY.document}:{i}", CITY.document, i, path, text, text) for i, (path, text) in enumerate(sections)
+    ]
+    index.replace_document(CITY.document, passages, CITY)
+    answerer = Answerer(index)
+    answerer.load(index.all_passages(), [])
+    answer = answerer.answer("Sở Nội vụ có trách nhiệm gì trong phong trào?")
+    assert answer.found and "Chỉ đạo Ban Thi đua" in answer.text.split("\n")[0]
+    businesses = answerer.answer("các doanh nghiệp có trách nhiệm gì?")
+    assert "báo cáo kết quả" in businesses.text.split("\n")[0]
+
+
+def test_title_segments_name_bodies_and_participants() -> None:
+    from retrieval.passage_view import title_segments
+
+    assert title_segments(["IV. Tổ chức thực hiện", "2. Sở Nội vụ"]) == (
+        ("to", "chuc", "thuc", "hien"),
+        ("so", "noi", "vu"),
+    )
+    assert ("doanh", "nghiep") in title_segments(["6. Các doanh nghiệp, viện nghiên cứu, cơ sở đào tạo"])
+    assert title_segments(["c) Đối với doanh nghiệp"]) == (("doanh", "nghiep"),)
+    assert ("hinh", "thuc") in title_segments(["2. Hình thức và tiêu chuẩn khen thưởng"])
