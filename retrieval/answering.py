@@ -16,6 +16,7 @@ from retrieval.generator import AnswerGenerator
 from retrieval.kinds import AnswerKind
 from retrieval.kinds.choice import STRATEGIES, choose
 from retrieval.kinds.context import Context
+from retrieval.kinds.plan_choice import PLAN_FEATURES, PLAN_MODEL_FILE
 from retrieval.library import Library
 from retrieval.linear_model import LinearModel
 from retrieval.query import parse_query, warm_up
@@ -44,6 +45,7 @@ class Answerer:
         self._link_base = link_base  # citations link to {link_base}/plans/{document}#{passage}
         self._decline = DeclineModel.shipped()
         self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
+        self._plan_model = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)
         self._library = Library()
 
     def load(self, passages: list[StoredPassage], facts: list[Fact]) -> None:
@@ -76,10 +78,22 @@ class Answerer:
             Evidence(ctx.entry(c).passage, rank_features(c), decline_features(c, query, terms)) for c in ctx.candidates
         ]
 
+    def plan_evidence(self, question: str) -> tuple[list[str], list[dict[str, float]]]:
+        """For a question naming no plan: each plan's best passage's document and plan-model features."""
+        from retrieval.kinds.plan_choice import plan_evidence, plan_features
+
+        ctx = self._context(question, None)
+        if ctx.question.docs or not ctx.candidates:
+            return [], []
+        best = plan_evidence(ctx)
+        top = next(iter(best.values()))
+        return list(best), [plan_features(ctx, c, top) for c in best.values()]
+
     def reload_models(self) -> None:
         """Read the ranking and decline model files again (after ``thidua train-models`` wrote them)."""
         self._decline = DeclineModel.shipped()
         self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
+        self._plan_model = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)
 
     def _context(self, question: str, locality: str | None) -> Context:
         library = self._library
@@ -94,5 +108,5 @@ class Answerer:
             query, named_words, known=lambda word: library.lexical.known("w:" + word), named_phrases=phrases
         )
         understood = Question(raw, query, docs, terms, detailed, tuple(phrases))
-        ranker = Ranker(library, self._index, self._decline, self._rank_model)
+        ranker = Ranker(library, self._index, self._decline, self._rank_model, self._plan_model)
         return Context(understood, library, ranker, self._link_base, self._generator)

@@ -151,12 +151,22 @@ class Ranker:
     """Finds and ranks the passages that may answer a question, and tells whether the best one does."""
 
     def __init__(
-        self, library: Library, index: PassageIndex, decline: DeclineModel, model: LinearModel | None = None
+        self,
+        library: Library,
+        index: PassageIndex,
+        decline: DeclineModel,
+        model: LinearModel | None = None,
+        plan_model: LinearModel | None = None,
     ) -> None:
         self._library = library
         self._index = index
         self._decline = decline
         self._model = model if model is not None else LinearModel(RANK_FEATURES)
+        self.plan_model = plan_model if plan_model is not None else LinearModel(())  # which plans answer (kinds)
+
+    def decline_probability(self, features: dict[str, float]) -> float:
+        """The decline model's P(the plans answer) for this evidence (0.5 where no model is built)."""
+        return self._decline.probability(features) if self._decline.weights else 0.5
 
     def search(self, question: Question) -> list[Candidate]:
         """Candidate passages, best first, within the question's plans when it has any."""

@@ -22,6 +22,7 @@ from retrieval.linear_model import LinearModel
 from retrieval.ranking import RANK_FEATURES
 
 FALSE_DECLINE_COST = 1.0
+MISSED_PLAN_COST = 2.0  # a plan left out of a cross-plan answer fails it; an extra plan's line only lengthens it
 RANKED_KINDS = frozenset({AnswerKind.ONE_PLAN, AnswerKind.EACH_PLAN, AnswerKind.NOT_FOUND})
 C_REGULARISATION = 0.1  # strong: a few hundred questions, correlated features
 
@@ -65,7 +66,27 @@ def decline_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tup
     return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
 
 
-def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], *, calibrate: bool) -> LinearModel:
+def plan_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """For each question that names no plan: each plan's best passage, labelled by whether that plan answers it."""
+    from retrieval.kinds.plan_choice import PLAN_FEATURES
+
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for item in items:
+        docs, features = answerer.plan_evidence(str(item["question"]))
+        if not docs or answerer.kind(str(item["question"])) not in RANKED_KINDS:
+            continue
+        gold = item.get("doc") if _answerable(item) else None
+        answering = set(gold) if isinstance(gold, list) else {gold} if gold else set()
+        for doc, values in zip(docs, features, strict=True):
+            rows.append([values[name] for name in PLAN_FEATURES])
+            labels.append(int(doc in answering))
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+
+
+def fit(
+    x: np.ndarray, y: np.ndarray, features: Sequence[str], *, calibrate: bool, miss_cost: float = FALSE_DECLINE_COST
+) -> LinearModel:
     """A standardised logistic regression (and, when ``calibrate``, its cost-calibrated threshold)."""
     from sklearn.linear_model import LogisticRegression  # build-time only (dev dependency)
 
@@ -74,7 +95,7 @@ def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], *, calibrate: boo
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
     model = LogisticRegression(C=C_REGULARISATION, class_weight="balanced", max_iter=2000, random_state=0).fit(z, y)
-    threshold = _calibrated(model.predict_proba(z)[:, 1], y) if calibrate else 0.5
+    threshold = _calibrated(model.predict_proba(z)[:, 1], y, miss_cost) if calibrate else 0.5
     return LinearModel(
         tuple(features),
         tuple(float(w) for w in model.coef_[0]),
@@ -85,11 +106,11 @@ def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], *, calibrate: boo
     )
 
 
-def _calibrated(probabilities: np.ndarray, y: np.ndarray) -> float:
+def _calibrated(probabilities: np.ndarray, y: np.ndarray, miss_cost: float) -> float:
     best, best_cost = 0.5, float("inf")
     for threshold in np.linspace(0.01, 0.95, 95):
         answered = probabilities >= threshold
-        cost = FALSE_DECLINE_COST * np.sum(~answered & (y == 1)) + np.sum(answered & (y == 0))
+        cost = miss_cost * np.sum(~answered & (y == 1)) + np.sum(answered & (y == 0))
         if cost < best_cost:
             best, best_cost = float(threshold), float(cost)
     return round(best, 3)

@@ -181,8 +181,9 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
     """Fit the ranking model, then the decline model over the new ranking, on the tuning questions."""
     from retrieval.decline import FEATURES as DECLINE_FEATURES
     from retrieval.decline import MODEL_FILE as DECLINE_FILE
+    from retrieval.kinds.plan_choice import PLAN_FEATURES, PLAN_MODEL_FILE
     from retrieval.ranking import RANK_FEATURES, RANK_MODEL_FILE
-    from retrieval.train_models import decline_examples, fit, ranking_examples
+    from retrieval.train_models import MISSED_PLAN_COST, decline_examples, fit, plan_examples, ranking_examples
 
     items: list[dict[str, Any]] = [] if args.files else _bank("tuning")
     # besides the bank's tuning part: the older question sets and the dev set, all tuned on before (never the held-out)
@@ -195,7 +196,7 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
     runtime = _runtime(settings)
     try:
         answerer = runtime.answerer
-        for model_file in (RANK_MODEL_FILE, DECLINE_FILE):
+        for model_file in (RANK_MODEL_FILE, DECLINE_FILE, PLAN_MODEL_FILE):
             model_file.unlink(missing_ok=True)  # the hand order and rule, while the models are rebuilt
         answerer.reload_models()
         x, y = ranking_examples(answerer, items)
@@ -207,6 +208,12 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
         decline = fit(x, y, DECLINE_FEATURES, calibrate=True)
         DECLINE_FILE.write_text(decline.to_json() + "\n", "utf-8")
         print(f"decline: {len(y)} questions ({int(y.sum())} answerable), threshold {decline.threshold}; {DECLINE_FILE}")
+        answerer.reload_models()
+        x, y = plan_examples(answerer, items)
+        plans = fit(x, y, PLAN_FEATURES, calibrate=True, miss_cost=MISSED_PLAN_COST)
+        PLAN_MODEL_FILE.write_text(plans.to_json() + "\n", "utf-8")
+        answerer.reload_models()
+        print(f"plans: {len(y)} plan answers ({int(y.sum())} right) to questions naming no place; {PLAN_MODEL_FILE}")
     finally:
         runtime.close()
     return 0

@@ -30,6 +30,8 @@ class Context:
     generator: AnswerGenerator | None = None
     # each passage's answering line and quote, kept for the question: kinds look at a plan's line more than once
     _said: dict[tuple[str, bool | None, bool], tuple[str, str]] = field(default_factory=dict)
+    # the plans that answer a question naming none (worked out once: choosing the kind and composing both ask)
+    plans_answering: list[Candidate] | None = None
 
     @cached_property
     def candidates(self) -> list[Candidate]:

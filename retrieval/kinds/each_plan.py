@@ -11,6 +11,7 @@ from retrieval.compose import citation, has_date, place_label
 from retrieval.decline import MIN_SUPPORT
 from retrieval.grouping import same_wording
 from retrieval.kinds.context import MAX_SOURCES, Context
+from retrieval.kinds.plan_choice import answering_plans
 from retrieval.passage_view import typed_share
 from retrieval.ranking import Candidate
 
@@ -22,13 +23,25 @@ MAX_SEARCHED_ONE_BY_ONE = 20  # "which plans" questions search each plan on its 
 
 
 def applies(ctx: Context) -> bool:
-    """Several plans named, or none named while several answer about equally well."""
+    """Several plans named, or none named while several answer (the plan model decides; without one, a hand rule)."""
     question = ctx.question
     if not ctx.candidates:
         return False
     if len(question.docs) > 1:
         return True
-    return not question.docs and (question.query.asks_which_plans or _plans_differ(ctx))
+    if question.docs:
+        return False
+    if question.query.asks_which_plans:
+        return True
+    if ctx.ranker.plan_model.built:
+        return len(_answering(ctx)) >= 2
+    return _plans_differ(ctx)
+
+
+def _answering(ctx: Context) -> list[Candidate]:
+    if ctx.plans_answering is None:
+        ctx.plans_answering = answering_plans(ctx, ctx.ranker.plan_model)
+    return ctx.plans_answering
 
 
 def _best_by_plan(ctx: Context) -> dict[str, Candidate]:
@@ -70,6 +83,8 @@ def compose(ctx: Context) -> Answer:
         best = _best_by_plan_searched(ctx)
         held = max((c.rare_compounds for c in best.values()), default=0.0)
         chosen = [c for c in best.values() if c.rare_compounds >= PLAN_SUPPORT * held and ctx.answers(c)]
+    elif not ctx.question.docs and ctx.ranker.plan_model.built:
+        chosen = _answering(ctx)
     else:
         chosen = [
             c

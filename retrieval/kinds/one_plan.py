@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from core.vietnamese import fold
 from retrieval.answers import Answer
-from retrieval.compose import citation
+from retrieval.compose import citation, has_date
 from retrieval.kinds.context import MAX_SOURCES, Context
 from retrieval.ranking import Candidate
 
@@ -16,8 +17,13 @@ MAX_RUNNERS_UP = 2
 
 
 def applies(ctx: Context) -> bool:
-    """The best evidence answers."""
-    return bool(ctx.candidates) and ctx.answers(ctx.candidates[0])
+    """The best evidence answers (for "when", with a dated answering line)."""
+    return bool(ctx.candidates) and ctx.answers(ctx.candidates[0]) and _dated_if_asked(ctx, ctx.candidates[0])
+
+
+def _dated_if_asked(ctx: Context, candidate: Candidate) -> bool:
+    """A "when" answer whose answering line states no date answers nothing."""
+    return not ctx.question.query.wants_date or has_date(fold(ctx.lead_and_quote(ctx.entry(candidate), cut=False)[0]))
 
 
 def compose(ctx: Context) -> Answer:

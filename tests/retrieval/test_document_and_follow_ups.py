@@ -156,3 +156,42 @@ def model_features() -> tuple[str, ...]:
     from retrieval.decline import FEATURES
 
     return FEATURES
+
+
+def test_the_shipped_ranking_and_plan_models_match_the_features_they_read() -> None:
+    from retrieval.kinds.plan_choice import PLAN_FEATURES, PLAN_MODEL_FILE
+    from retrieval.linear_model import LinearModel
+    from retrieval.ranking import RANK_FEATURES, RANK_MODEL_FILE
+
+    ranking = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
+    plans = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)
+    assert ranking.built and plans.built, "a model file is missing or stale: run `thidua train-models`"
+    # a plan whose best passage is the best overall and answers clearly gets its line; a far weaker one does not
+    best = {
+        "rank_gap": 0.0,
+        "score_share": 1.0,
+        "support": 0.9,
+        "rare_compounds": 1.0,
+        "compounds": 1.0,
+        "unit": 0.6,
+        "title_match": 0.5,
+        "kind_match": 1.0,
+        "kind_miss": 0.0,
+        "answers": 0.95,
+        "is_best": 1.0,
+    }
+    weak = {
+        **best,
+        "rank_gap": -1.0,
+        "score_share": 0.4,
+        "support": 0.1,
+        "rare_compounds": 0.0,
+        "compounds": 0.0,
+        "unit": 0.0,
+        "title_match": 0.0,
+        "kind_match": 0.0,
+        "kind_miss": 1.0,
+        "answers": 0.05,
+        "is_best": 0.0,
+    }
+    assert plans.probability(best) >= plans.threshold > plans.probability(weak)
