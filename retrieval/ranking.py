@@ -112,6 +112,16 @@ SECTION_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 )
 
 
+def _kinds_matched(asked: Sequence[re.Pattern[str]], path: Sequence[str]) -> tuple[float, float]:
+    """How far a passage's titles are of the kinds of section asked for: a kind its own title names counts 1, one
+    only an enclosing title names ("III. Tiêu chí thi đua và hình thức khen thưởng" above every criteria list) ½."""
+    own = fold(path[-1]) if path else ""
+    enclosing = fold(" ".join(path[:-1]))
+    matched = sum(1.0 if titled.search(own) else 0.5 if titled.search(enclosing) else 0.0 for titled in asked)
+    missed = sum(1.0 for titled in asked if not titled.search(own) and not titled.search(enclosing))
+    return matched, missed
+
+
 def _names_a_kind(segment: tuple[str, ...]) -> bool:
     """Whether a title names a kind of section ("Hình thức khen thưởng", "Yêu cầu"), not a body or a participant:
     kinds are matched by ``SECTION_KINDS``."""
@@ -196,13 +206,12 @@ class Ranker:
                 library.row_of[pid], score / top, (cosines[pid] - low) / spread if pid in cosines else 0.0, question
             )
             path = library.entries[hand.row].passage.section_path
-            title = fold(" ".join(path))
-            matched = sum(1 for titled in asked if titled.search(title))
+            matched, missed = _kinds_matched(asked, path)
             candidates.append(
                 replace(
                     hand,
-                    kind_match=float(matched),
-                    kind_miss=float(len(asked) - matched),
+                    kind_match=matched,
+                    kind_miss=missed,
                     edge=float(bool(path) and path[0] in _EDGES),
                     lexical_rr=1.0 / (1 + lexical_place[pid]) if pid in lexical_place else 0.0,
                     dense_rr=1.0 / (1 + dense_place[pid]) if pid in dense_place else 0.0,
