@@ -232,7 +232,17 @@ EXPANSIONS: dict[str, str] = {
     "ai ky": "tm chu tich",
     "nguoi ky": "tm chu tich",
     "ky ban hanh": "tm chu tich",
+    # "tặng" is how people say "khen thưởng"; folded it is also "tăng" (increase), so only where it can be no other
+    "tang bang khen": "khen thuong",
+    "tang giay khen": "khen thuong",
+    "tang co thi dua": "khen thuong",
+    "tang danh hieu": "khen thuong",
+    "tang tap the": "khen thuong",
+    "tang ca nhan": "khen thuong",
+    "tang thuong": "khen thuong",
+    "hinh thuc tang": "khen thuong",
 }
+AWARD_ACCENTED = "tặng"  # written with its tone mark, "tặng" is "khen thưởng" whatever follows
 # Question phrases that say what kind of answer is wanted → plan words such answers are written with. They help
 # find the answering sentence but never count as the question's subject being covered.
 KIND_HINTS: dict[str, str] = {
@@ -248,6 +258,8 @@ KIND_HINTS: dict[str, str] = {
     "ngay nao": "truoc ngay",
     "ngay may": "truoc ngay",
     "ngay bao nhieu": "truoc ngay",
+    "may nam": "thoi gian tu nam den nam",
+    "bao nhieu nam": "thoi gian tu nam den nam",
 }
 
 
@@ -416,6 +428,8 @@ def parse_query(question: str) -> ParsedQuery:
     folded = " ".join(tokens)
     spaced = " " + " ".join(folded_words_plain(text)) + " "
     wordings = [words for phrase, words in EXPANSIONS.items() if f" {phrase} " in spaced]
+    if AWARD_ACCENTED in re.findall(r"[^\W_]+", text.lower()) and "khen thuong" not in wordings:
+        wordings.append("khen thuong")
     # "có bao nhiêu hình thức?" is answered by the list itself, which need not state its length
     counting = bool(_COUNT_Q.search(spaced))
     wants_date = bool(_DATE_Q.search(spaced))

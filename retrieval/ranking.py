@@ -101,7 +101,7 @@ SECTION_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ),
         (r"\bthoi gian\b|\bmay nam\b|\bbao lau\b|\bgiai doan\b|\btu nam\b", r"thoi gian|giai doan|tien do"),
         (r"\btieu chi\b|\byeu cau\b|\bdieu kien\b|\bcan dat\b|\bphai dat\b|\btieu chuan\b", r"tieu chi|tieu chuan"),
-        (r"\bkhen\b|\bdanh hieu\b|\bhinh thuc\b|\btang\b", r"khen thuong|hinh thuc"),
+        (r"\bkhen\b|\bdanh hieu\b|\bhinh thuc\b", r"khen thuong|hinh thuc"),
         (
             r"\bnhiem vu\b|\btrach nhiem\b|\blam gi\b|\bphu trach\b|\bchu tri\b|\bvai tro\b",
             r"to chuc thuc hien|nhiem vu",
@@ -199,7 +199,8 @@ class Ranker:
         spread = (high - low) or 1.0
         lexical_place = {pid: i for i, pid in enumerate(lexical_ids)}
         dense_place = {pid: i for i, (pid, _) in enumerate(dense)}
-        asked = [titled for asked, titled in SECTION_KINDS if asked.search(f" {question.query.folded} ")]
+        asked_text = f" {question.query.folded} {' '.join(question.query.expansion)} "
+        asked = [titled for asked, titled in SECTION_KINDS if asked.search(asked_text)]
         candidates = []
         for pid, score in fused.items():
             hand = self._candidate(

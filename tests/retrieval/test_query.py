@@ -58,3 +58,14 @@ def test_counting_questions_want_the_list_not_a_figure() -> None:
     counting = parse_query("Hà Nội có bao nhiêu hình thức khen thưởng?")
     assert counting.wants_list and not counting.wants_number
     assert parse_query("có bao nhiêu phần trăm hồ sơ trực tuyến").wants_number
+
+
+def test_award_said_as_tang_is_read_as_khen_thuong_but_tang_cuong_is_not() -> None:
+    assert "khen" in parse_query("Hình thức tặng trong phong trào gồm những gì?").expansion
+    assert "khen" in parse_query("tp ha noi tang tap the ca nhan gom nhung gi").expansion
+    assert "khen" not in parse_query("tang cuong kiem tra giam sat la gi").expansion
+
+
+def test_how_many_years_asks_for_the_time_not_for_the_word_nam() -> None:
+    query = parse_query("kh thi đua của p.hoàng mai thực hiện trong mấy năm v ạ")
+    assert "nam" not in query.content and "thoi" in query.kind_hints
