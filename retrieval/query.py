@@ -150,7 +150,7 @@ _STOPWORDS_TEXT = """
 """
 # Unaccented words of an accented question are genuinely unaccented: these few are particles.
 _BARE_STOPWORDS_TEXT = """
-    khi ra nay cho theo trong ai sao hay thi nhu ma do con bao em anh
+    khi ra nay cho theo trong ai sao hay thi nhu ma do con bao em anh a
 """
 BARE_STOPWORDS: frozenset[str] = frozenset(_BARE_STOPWORDS_TEXT.split())
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
@@ -180,7 +180,8 @@ def is_function_word(word: str, *, accented_text: bool = True) -> bool:
 
 _DATE_Q = re.compile(
     r"\b(ngay nao|ngay may|han chot|han cuoi|thoi han|han nop|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao"
-    r"|truoc ngay|vao ngay|nam nao|thang nao|dip nao|bao lau|thoi gian|ngay bao nhieu|nam bao nhieu|nam may)\b"
+    r"|truoc ngay|vao ngay|nam nao|thang nao|dip nao|bao lau|thoi gian|ngay bao nhieu|nam bao nhieu|nam may"
+    r"|cham nhat|muon nhat)\b"
 )
 _NUMBER_Q = re.compile(
     r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia|gia bao nhieu"
@@ -199,7 +200,7 @@ _DUTY_Q = re.compile(
 )
 _WHICH_PLANS_Q = re.compile(
     r"\b(nhung ke hoach nao|cac ke hoach nao|ke hoach nao|nhung dia phuong nao|dia phuong nao|nhung noi nao|noi nao"
-    r"|nhung don vi nao|don vi nao|nhung van ban nao|van ban nao|cac noi|ca nhung|co bao nhieu ke hoach)\b"
+    r"|nhung van ban nao|van ban nao|cac noi|ca nhung|co bao nhieu ke hoach)\b"
 )
 
 
@@ -258,6 +259,8 @@ KIND_HINTS: dict[str, str] = {
     "ngay nao": "truoc ngay",
     "ngay may": "truoc ngay",
     "ngay bao nhieu": "truoc ngay",
+    "cham nhat": "truoc ngay",
+    "muon nhat": "truoc ngay",
     "may nam": "thoi gian tu nam den nam",
     "bao nhieu nam": "thoi gian tu nam den nam",
 }
@@ -376,6 +379,9 @@ _QUESTION_PHRASES = (
     "duoc khong",
     "co khong",
     "ben nao",
+    "don vi nao",
+    "co quan nao",
+    "bo phan nao",
 )
 
 
@@ -423,7 +429,8 @@ _SEARCH_TOKEN = re.compile(r"[0-9a-z]+(?:[/.\-][0-9a-z]+)*")
 def parse_query(question: str) -> ParsedQuery:
     """Understand ``question``: expand shorthand, restore diacritics, find the answer kind and content words."""
     expanded = expand_shorthand(question)
-    text = restore_diacritics(expanded) if fold(expanded) == expanded.lower() else expanded
+    # typed without diacritics (shorthand expansions like "bc" → "báo cáo" bring their own): restore them
+    text = restore_diacritics(expanded) if fold(question) == question.lower() else expanded
     tokens = tokenize_folded(text)
     folded = " ".join(tokens)
     spaced = " " + " ".join(folded_words_plain(text)) + " "

@@ -69,3 +69,17 @@ def test_award_said_as_tang_is_read_as_khen_thuong_but_tang_cuong_is_not() -> No
 def test_how_many_years_asks_for_the_time_not_for_the_word_nam() -> None:
     query = parse_query("kh thi đua của p.hoàng mai thực hiện trong mấy năm v ạ")
     assert "nam" not in query.content and "thoi" in query.kind_hints
+
+
+def test_who_and_deadline_phrases_are_question_words_in_every_wording() -> None:
+    plain = parse_query("ai phải gửi báo cáo về Sở Y tế").content
+    for who in ("bên nào", "đơn vị nào", "cơ quan nào", "bộ phận nào"):
+        assert parse_query(f"{who} phải gửi báo cáo về Sở Y tế").content == plain
+    latest = parse_query("hạn chót nộp báo cáo chậm nhất là ngày nào")
+    assert latest.wants_date and "cham" not in latest.content
+
+
+def test_shorthand_in_a_question_typed_without_diacritics_does_not_stop_their_restoration() -> None:
+    query = parse_query("co quan nao phai gui bc ve so y te v a")
+    assert "nao" not in query.content and "phai" not in query.content
+    assert query.content == parse_query("cơ quan nào phải gửi báo cáo về sở y tế vậy ạ").content
