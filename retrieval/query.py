@@ -243,6 +243,14 @@ EXPANSIONS: dict[str, str] = {
     "tang thuong": "khen thuong",
     "hinh thuc tang": "khen thuong",
 }
+# Words of one meaning, said the way the plan wordings above are keyed: "bên nào ký" is asked as "ai ký" is.
+CANONICAL: tuple[tuple[str, str], ...] = (
+    (" ben nao ", " ai "),
+    (" don vi nao ", " ai "),
+    (" co quan nao ", " ai "),
+    (" bo phan nao ", " ai "),
+    (" nop ", " gui "),
+)
 AWARD_ACCENTED = "tặng"  # written with its tone mark, "tặng" is "khen thưởng" whatever follows
 # Question phrases that say what kind of answer is wanted → plan words such answers are written with. They help
 # find the answering sentence but never count as the question's subject being covered.
@@ -434,8 +442,10 @@ def parse_query(question: str) -> ParsedQuery:
     tokens = tokenize_folded(text)
     folded = " ".join(tokens)
     spaced = " " + " ".join(folded_words_plain(text)) + " "
-    wordings = [words for phrase, words in EXPANSIONS.items() if f" {phrase} " in spaced]
-    if AWARD_ACCENTED in re.findall(r"[^\W_]+", text.lower()) and "khen thuong" not in wordings:
+    canonical = f" {canonical_wording(spaced)} "
+    wordings = [words for phrase, words in EXPANSIONS.items() if f" {phrase} " in canonical]
+    awarded = AWARD_ACCENTED in re.findall(r"[^\W_]+", text.lower()) or re.search(r" khen (?!thuong)", spaced)
+    if awarded and "khen thuong" not in wordings:  # "khen", "tặng": plans write "khen thưởng"
         wordings.append("khen thuong")
     # "có bao nhiêu hình thức?" is answered by the list itself, which need not state its length
     counting = bool(_COUNT_Q.search(spaced))
@@ -460,6 +470,15 @@ def parse_query(question: str) -> ParsedQuery:
         expansion_pairs=tuple(f"{a} {b}" for words in wordings for a, b in pairwise(words.split())),
         kind_hints=tuple(w for phrase, words in KIND_HINTS.items() if f" {phrase} " in spaced for w in words.split()),
     )
+
+
+def canonical_wording(folded: str) -> str:
+    """Folded words with each synonym said one way ("bên nào ký" → "ai ký", "nộp" → "gửi"), for reading what is
+    asked; the words searched for stay as typed."""
+    text = f" {folded} "
+    for said, meant in CANONICAL:
+        text = text.replace(said, meant)
+    return text.strip()
 
 
 def folded_words_plain(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from retrieval.answers import Answer, Source
 from retrieval.compose import citation, display_date
 from retrieval.kinds.context import MAX_SOURCES, Context
 from retrieval.kinds.identity import asks_identity
+from retrieval.query import canonical_wording
 
 
 class Aspect(Enum):
@@ -46,9 +47,9 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
         (
             Aspect.IMPLEMENTED_BY,
             (
-                r"\b(ke hoach|van ban|don vi|dia phuong|noi) nao (da )?(trien khai|thuc hien|cu the hoa)\b"
+                r"\b((ke hoach|van ban|don vi|dia phuong|noi) nao|ai) (da )?(trien khai|thuc hien|cu the hoa)\b"
                 r".*\b(ke hoach|so) ?\d",
-                r"\bduoc (cac |nhung )?(ke hoach|don vi|dia phuong) nao (trien khai|thuc hien)",
+                r"\bduoc ((cac |nhung )?(ke hoach|don vi|dia phuong) nao|ai) (trien khai|thuc hien)",
             ),
         ),
         (
@@ -107,7 +108,7 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
 
 def document_aspect(folded_question: str) -> Aspect | None:
     """The card part a question asks for, or None for a question about the plan's content."""
-    text = f" {folded_question} "
+    text = f" {canonical_wording(folded_question)} "
     for aspect, pattern in _PATTERNS:
         if pattern.search(text):
             return aspect

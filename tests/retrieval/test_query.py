@@ -83,3 +83,16 @@ def test_shorthand_in_a_question_typed_without_diacritics_does_not_stop_their_re
     query = parse_query("co quan nao phai gui bc ve so y te v a")
     assert "nao" not in query.content and "phai" not in query.content
     assert query.content == parse_query("cơ quan nào phải gửi báo cáo về sở y tế vậy ạ").content
+
+
+def test_synonyms_read_alike_where_the_plan_wording_is_keyed() -> None:
+    from retrieval.kinds.document import Aspect, document_aspect
+
+    for who in ("ai", "bên nào", "cơ quan nào", "đơn vị nào"):
+        folded = parse_query(f"{who} ký kế hoạch của phường Hoàng Mai").folded
+        assert document_aspect(folded) is Aspect.SIGNER, who
+    assert (
+        parse_query("kế hoạch được nộp tới những nơi nào").expansion
+        == parse_query("kế hoạch được gửi tới những nơi nào").expansion
+    )
+    assert "khen" in parse_query("những hình thức khen nào").expansion
