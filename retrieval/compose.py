@@ -210,6 +210,94 @@ def lead_text(unit: Unit, score: Callable[[Unit], float], *, limit: int | None =
     return f"{head}{best_window.rstrip(',;: ')}{tail}"
 
 
+_ITEM = re.compile(r"^\s*[-+•*]\s*")
+_TITLE_NUMBER = re.compile(r"^\s*(?:[IVX]{1,4}\.|\d{1,2}(?:\.\d{1,2})*\.?|[a-zđ][.)])\s+")
+HEAD_CHARS = 100  # a title line ("2.1. Hình thức khen thưởng", "a. Giai đoạn 1: (từ 2025 - 2027)") is shorter
+HEAD_SHARE = 0.8  # a title answers first when it matches the question nearly as well as the best sentence
+
+
+@dataclass(frozen=True)
+class Group:
+    """A title line of a passage and the units under it (a list, or the sentences of a titled part)."""
+
+    head: Unit
+    body: tuple[Unit, ...]
+
+    @property
+    def is_list(self) -> bool:
+        """Whether everything under the title is a list item."""
+        return len(self.body) >= 2 and all(_ITEM.match(u.text) for u in self.body)
+
+    def line(self, *, whole: bool) -> str:
+        """The title with what it introduces, on one line: a list's items joined, or the first sentence."""
+        head = _TITLE_NUMBER.sub("", _ITEM.sub("", self.head.text)).strip().rstrip(" :")
+        if self.is_list and whole:
+            items = [_ITEM.sub("", u.text).strip().rstrip(" ;.") for u in self.body]
+            return f"{head}: {'; '.join(items)}."
+        return f"{head}: {_ITEM.sub('', self.body[0].text).strip()}" if self.body else head
+
+
+def _is_head(unit: Unit, following: Unit | None) -> bool:
+    text = unit.text.strip()
+    if following is None:
+        return False
+    if text.endswith(":"):
+        return True
+    if text.startswith("-") and following.text.lstrip().startswith("+"):
+        return True  # "- Khen thưởng tổng kết" over "+ Huân chương Lao động; …"
+    return not _ITEM.match(text) and len(text) < HEAD_CHARS and not text.endswith((".", ";", ","))
+
+
+def groups(units: Sequence[Unit]) -> list[Group]:
+    """Each title line of a passage with the units under it, up to the next title."""
+    heads = {i for i, unit in enumerate(units) if _is_head(unit, units[i + 1] if i + 1 < len(units) else None)}
+    found = []
+    for i in sorted(heads):
+        nested = units[i].text.lstrip().startswith("-")
+        body = []
+        for j in range(i + 1, len(units)):
+            text = units[j].text.lstrip()
+            if (nested and not text.startswith("+")) or (not nested and j in heads):
+                break
+            body.append(units[j])
+        if body:
+            found.append(Group(units[i], tuple(body)))
+    return found
+
+
+_LISTED = re.compile(r"\b(?:nhung|cac|gom|co) ([a-z]+ [a-z]+) nao\b")
+
+
+def listed_noun(folded_question: str) -> str:
+    """What a list question asks to be listed: "gồm những hình thức nào" → "hinh thuc" ("" when it names none)."""
+    match = _LISTED.search(folded_question)
+    return match.group(1) if match else ""
+
+
+def lead_group(
+    units: Sequence[Unit],
+    score: Callable[[Unit], float],
+    *,
+    wants_list: bool,
+    wants_date: bool,
+    names_kind: Callable[[Unit], bool] = lambda _: False,
+) -> Group | None:
+    """A title that answers first, with what it introduces: for a list asked for ("gồm những hình thức nào"), the
+    list under the title the question names, or that names the kind asked for ("2.1. Hình thức khen thưởng"); for
+    "when", a dated title ("Giai đoạn 1: (từ 2025 - 2027)")."""
+    if not (wants_list or wants_date) or not units:
+        return None
+    best = max(score(u) for u in units)
+
+    def answers(group: Group) -> bool:
+        if wants_list and group.is_list:
+            return score(group.head) >= HEAD_SHARE * best > 0 or (score(group.head) > 0 and names_kind(group.head))
+        return wants_date and has_date(group.head.folded) and score(group.head) >= HEAD_SHARE * best > 0
+
+    candidates = [g for g in groups(units) if answers(g)]
+    return max(candidates, key=lambda g: score(g.head), default=None)
+
+
 def plan_identity(meta: PlanMeta, opening: Passage) -> str:
     """What a plan is: its number, date, issuer and title (from its metadata), cited to its opening passage."""
     date = display_date(meta.date)

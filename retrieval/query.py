@@ -267,6 +267,8 @@ KIND_HINTS: dict[str, str] = {
     "ngay nao": "truoc ngay",
     "ngay may": "truoc ngay",
     "ngay bao nhieu": "truoc ngay",
+    "nam nao": "nam",
+    "thang nao": "thang",
     "cham nhat": "truoc ngay",
     "muon nhat": "truoc ngay",
     "may nam": "thoi gian tu nam den nam",

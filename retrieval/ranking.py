@@ -99,7 +99,10 @@ SECTION_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
             r"\bdoi tuong\b|\bai (duoc|tham gia)\b|\b(tap the|ca nhan|nhung ai|ai) (nao )?(la|duoc|tham gia)\b",
             r"doi tuong",
         ),
-        (r"\bthoi gian\b|\bmay nam\b|\bbao lau\b|\bgiai doan\b|\btu nam\b", r"thoi gian|giai doan|tien do"),
+        (
+            r"\bthoi gian\b|\bmay nam\b|\bbao lau\b|\bgiai doan\b|\btu nam\b|\bnam nao\b",
+            r"thoi gian|giai doan|tien do",
+        ),
         (r"\btieu chi\b|\byeu cau\b|\bdieu kien\b|\bcan dat\b|\bphai dat\b|\btieu chuan\b", r"tieu chi|tieu chuan"),
         (r"\bkhen\b|\bdanh hieu\b|\bhinh thuc\b", r"khen thuong|hinh thuc"),
         (
@@ -110,6 +113,12 @@ SECTION_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bnoi dung\b|\bgiai phap\b", r"noi dung|giai phap"),
     )
 )
+
+
+def asked_kinds(question: Question) -> list[re.Pattern[str]]:
+    """The title patterns of the kinds of section the question asks for ("hình thức nào" → award forms)."""
+    asked_text = f" {question.query.folded} {' '.join(question.query.expansion)} "
+    return [titled for asked, titled in SECTION_KINDS if asked.search(asked_text)]
 
 
 def _kinds_matched(asked: Sequence[re.Pattern[str]], path: Sequence[str]) -> tuple[float, float]:
@@ -199,8 +208,7 @@ class Ranker:
         spread = (high - low) or 1.0
         lexical_place = {pid: i for i, pid in enumerate(lexical_ids)}
         dense_place = {pid: i for i, (pid, _) in enumerate(dense)}
-        asked_text = f" {question.query.folded} {' '.join(question.query.expansion)} "
-        asked = [titled for asked, titled in SECTION_KINDS if asked.search(asked_text)]
+        asked = asked_kinds(question)
         candidates = []
         for pid, score in fused.items():
             hand = self._candidate(

@@ -37,11 +37,12 @@ def question_terms(
     ``known`` tells whether a folded word occurs in any plan: an unknown word that is no Vietnamese syllable
     ("VNeID") names something the plans never mention.
     """
+    content = _without_once(query.content, named_phrases)
     return QuestionTerms(
-        content=_without_once(query.content, named_phrases),
+        content=content,
         pairs=tuple(content_pairs(query.tokens, named_words)),
         expansion=tuple(t for t in query.expansion if t not in query.content),
-        compounds=tuple(compounds(query, named_words)),
+        compounds=tuple(compounds(query, content)),
         topic=tuple(t for t in query.topic if t not in named_words),
         expansion_pairs=query.expansion_pairs,
         kind_hints=query.kind_hints,
@@ -63,11 +64,12 @@ def _without_once(words: Sequence[str], phrases: Sequence[str]) -> tuple[str, ..
     return tuple(kept)
 
 
-def compounds(query: ParsedQuery, named_words: set[str]) -> list[str]:
-    """Adjacent content words of the question that make one word, e.g. "giay phep", "tham quan"."""
-    content = set(query.content) - named_words
+def compounds(query: ParsedQuery, content: Sequence[str]) -> list[str]:
+    """Adjacent content words of the question that make one word, e.g. "giay phep", "tham quan" ("sơ kết" beside
+    "Sở Y tế" too: ``content`` has lost the place name's words once, not every word like them)."""
+    kept = set(content)
     words = folded_words_plain(query.text)
-    return [f"{a} {b}" for a, b in pairwise(words) if a in content and b in content and is_word(f"{a} {b}")]
+    return [f"{a} {b}" for a, b in pairwise(words) if a in kept and b in kept and is_word(f"{a} {b}")]
 
 
 def synonym_held(compound: str, words: frozenset[str]) -> bool:

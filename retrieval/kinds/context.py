@@ -9,7 +9,7 @@ from functools import cached_property
 
 from knowledge.passages import Passage
 from retrieval.answers import Answer, Source
-from retrieval.compose import block, decline, lead_text, select_quote
+from retrieval.compose import block, decline, lead_group, lead_text, listed_noun, select_quote
 from retrieval.generator import AnswerGenerator
 from retrieval.library import Entry, Library
 from retrieval.ranking import Candidate, Question, Ranker
@@ -81,11 +81,29 @@ class Context:
         units = self.library.details(self.library.row_of[entry.passage.id]).units
         if not units:
             return "", entry.passage.text
-        best = max(units, key=lambda u: self.ranker.unit_score(u, self.question))
-        lead = lead_text(best, lambda u: self.ranker.unit_score(u, self.question), limit=None if cut else 0)
+        score = lambda u: self.ranker.unit_score(u, self.question)  # noqa: E731
+        query = self.question.query
+        listed = listed_noun(query.folded)
+        group = lead_group(
+            units,
+            score,
+            wants_list=query.wants_list,
+            wants_date=query.wants_date,
+            names_kind=lambda u: bool(listed) and f" {listed} " in f" {u.folded} ",
+        )
+        if group is not None:  # a title that answers, with its list or first sentence
+            said = [group.head, *(group.body if group.is_list else group.body[:1])]
+            lead = group.line(whole=True)
+        else:
+            best = max(units, key=score)
+            said = [best]
+            lead = lead_text(best, score, limit=None if cut else 0)
+        if group is not None and group.is_list and not whole:
+            return lead, ""  # the list itself, word for word, is the answer line: nothing else to quote
         lines = self.quote(entry, whole=whole).split("\n")
-        if "…" not in lead and lines.count(best.text) == 1:
-            lines.remove(best.text)  # said in full as the answer line already
+        for unit in said:
+            if "…" not in lead and lines.count(unit.text) == 1:
+                lines.remove(unit.text)  # said in full in the answer line already
         if entry.carried:  # the heading left at the end of the previous passage titles the answer
             lines = [line for line in lines if line != entry.carried]
             lead = f"{entry.carried.rstrip(' :')}: {lead}"

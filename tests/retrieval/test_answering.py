@@ -270,3 +270,35 @@ def test_title_segments_name_bodies_and_participants() -> None:
     assert ("doanh", "nghiep") in title_segments(["6. Các doanh nghiệp, viện nghiên cứu, cơ sở đào tạo"])
     assert title_segments(["c) Đối với doanh nghiệp"]) == (("doanh", "nghiep"),)
     assert ("hinh", "thuc") in title_segments(["2. Hình thức và tiêu chuẩn khen thưởng"])
+
+
+def test_a_list_asked_for_is_the_answer_line_under_the_title_that_names_it(tmp_path: Path) -> None:
+    from knowledge.passages import Passage
+    from tests.retrieval.conftest import WARD
+
+    settings = Settings(data_dir=tmp_path)
+    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings, inner=FakeEmbeddings()))
+    text = (
+        "2.1. Hình thức khen thưởng\n- Huân chương Lao động;\n- Bằng khen của Thủ tướng Chính phủ;\n"
+        "- Giấy khen các cấp.\n2.2. Tiêu chuẩn khen thưởng\n- Thực hiện biểu dương, khen thưởng kịp thời các tập thể, "
+        "cá nhân có thành tích trong phong trào."
+    )
+    passage = Passage(
+        f"{WARD.document}:0", WARD.document, 0, ("III. Khen thưởng", "2. Hình thức và tiêu chuẩn"), text, text
+    )
+    index.replace_document(WARD.document, [passage], WARD)
+    answerer = Answerer(index)
+    answerer.load(index.all_passages(), [])
+    answer = answerer.answer("phường Hoa Sen khen thưởng tập thể, cá nhân gồm những hình thức nào?")
+    first = answer.text.split("\n")[0]
+    assert first.startswith("Phường Hoa Sen: Hình thức khen thưởng: Huân chương Lao động;")
+    assert "Giấy khen các cấp" in first and "“" not in answer.text  # the list itself is the quote
+
+
+def test_a_compound_keeps_a_word_it_shares_with_the_place_named() -> None:
+    from retrieval.query import parse_query
+    from retrieval.terms import question_terms
+
+    query = parse_query("Sở Y tế tổ chức sơ kết phong trào vào năm nào?")
+    terms = question_terms(query, {"so", "y", "te"}, named_phrases=["so y te"])
+    assert "so ket" in terms.compounds
