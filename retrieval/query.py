@@ -444,11 +444,7 @@ def parse_query(question: str) -> ParsedQuery:
     tokens = tokenize_folded(text)
     folded = " ".join(tokens)
     spaced = " " + " ".join(folded_words_plain(text)) + " "
-    canonical = f" {canonical_wording(spaced)} "
-    wordings = [words for phrase, words in EXPANSIONS.items() if f" {phrase} " in canonical]
-    awarded = AWARD_ACCENTED in re.findall(r"[^\W_]+", text.lower()) or re.search(r" khen (?!thuong)", spaced)
-    if awarded and "khen thuong" not in wordings:  # "khen", "tặng": plans write "khen thưởng"
-        wordings.append("khen thuong")
+    wordings = _plan_wordings(text, spaced)
     # "có bao nhiêu hình thức?" is answered by the list itself, which need not state its length
     counting = bool(_COUNT_Q.search(spaced))
     wants_date = bool(_DATE_Q.search(spaced))
@@ -472,6 +468,16 @@ def parse_query(question: str) -> ParsedQuery:
         expansion_pairs=tuple(f"{a} {b}" for words in wordings for a, b in pairwise(words.split())),
         kind_hints=tuple(w for phrase, words in KIND_HINTS.items() if f" {phrase} " in spaced for w in words.split()),
     )
+
+
+def _plan_wordings(text: str, spaced: str) -> list[str]:
+    """The plan wordings the question's phrases map to (``EXPANSIONS``), its synonyms read one way first."""
+    canonical = f" {canonical_wording(spaced)} "
+    wordings = [words for phrase, words in EXPANSIONS.items() if f" {phrase} " in canonical]
+    awarded = AWARD_ACCENTED in re.findall(r"[^\W_]+", text.lower()) or re.search(r" khen (?!thuong)", spaced)
+    if awarded and "khen thuong" not in wordings:  # "khen", "tặng": plans write "khen thưởng"
+        wordings.append("khen thuong")
+    return wordings
 
 
 def canonical_wording(folded: str) -> str:

@@ -20,7 +20,7 @@ from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.lexical import char_trigrams, syllables
 from retrieval.library import Library
 from retrieval.linear_model import LinearModel
-from retrieval.passage_view import in_title
+from retrieval.passage_view import PassageView, in_title
 from retrieval.query import ParsedQuery
 from retrieval.terms import QuestionTerms, synonym_held
 from retrieval.vectorstore import PassageIndex
@@ -259,21 +259,10 @@ class Ranker:
         idf = self._library.lexical.idf
         words = set(terms.content)
         total_w = sum(idf("w:" + t) for t in words) or 1.0
-        have_w = sum(idf("w:" + t) for t in words if t in view.words)
-        have_x = sum(idf("w:" + t) for t in set(terms.expansion) if t in view.words)
-        wanted_pairs = set(terms.pairs)
-        total_p = sum(idf("p:" + p) for p in wanted_pairs)
-        have_p = sum(idf("p:" + p) for p in wanted_pairs if p in view.pairs)
-        have_x += sum(idf("p:" + p) for p in set(terms.expansion_pairs) if p in view.pairs)
-        word_share = min(1.0, (have_w + 0.5 * have_x) / total_w)
-        pair_share = have_p / total_p if total_p else word_share
-        support = 0.6 * word_share + 0.4 * pair_share
-        section_have = sum(idf("w:" + t) for t in words if in_title(t, view.section_words))
-        section_have += sum(0.5 * idf("w:" + t) for t in set(terms.expansion) if t in view.section_words)
-        section_have += sum(0.5 * idf("p:" + p) for p in set(terms.expansion_pairs) if p in view.section_pairs)
-        section = min(1.0, section_have / total_w)
+        support, section = self._coverage(view, terms, total_w)
         best_unit = max((self.unit_score(u, question) for u in view.units), default=0.0)
         total_topic = sum(idf("w:" + t) for t in set(terms.topic))
+        total_p = sum(idf("p:" + p) for p in set(terms.pairs))
         unit = min(1.0, best_unit / (total_topic + 1.4 * total_p or 1.0))
         section_weight = DUTY_SECTION_WEIGHT if query.asks_duty else SECTION_WEIGHT
         facts = self._fact_match(self._library.entries[row].facts, question, total_w)
@@ -287,15 +276,7 @@ class Ranker:
             + FACT_WEIGHT * facts
             + TITLE_MATCH_WEIGHT * title_match
         )
-        held = {c for c in terms.compounds if c in view.pairs or synonym_held(c, view.words)}
-        compounds = len(held) / len(terms.compounds) if terms.compounds else 1.0
-        compound_weight = sum(idf("p:" + c) for c in set(terms.compounds))
-        rare_compounds = sum(idf("p:" + c) for c in held) / compound_weight if compound_weight else 1.0
-        title_terms = (
-            sum(1 for c in set(terms.compounds) if c in view.section_pairs) / len(set(terms.compounds))
-            if terms.compounds
-            else 0.0
-        )
+        compounds, rare_compounds, title_terms = self._compound_shares(view, terms)
         ceiling = idf("w:\0") or 1.0  # an unseen word's idf: the largest there is
         missing = max((idf("w:" + t) for t in words if t not in view.words), default=0.0) / ceiling
         known = self._library.lexical.known
@@ -316,6 +297,35 @@ class Ranker:
             unknown=unknown,
             title_match=title_match,
         )
+
+    def _coverage(self, view: PassageView, terms: QuestionTerms, total_w: float) -> tuple[float, float]:
+        """How much of the question the passage holds (words and pairs, plan wordings at half), and its titles."""
+        idf = self._library.lexical.idf
+        words = set(terms.content)
+        have_w = sum(idf("w:" + t) for t in words if t in view.words)
+        have_x = sum(idf("w:" + t) for t in set(terms.expansion) if t in view.words)
+        wanted_pairs = set(terms.pairs)
+        total_p = sum(idf("p:" + p) for p in wanted_pairs)
+        have_p = sum(idf("p:" + p) for p in wanted_pairs if p in view.pairs)
+        have_x += sum(idf("p:" + p) for p in set(terms.expansion_pairs) if p in view.pairs)
+        word_share = min(1.0, (have_w + 0.5 * have_x) / total_w)
+        pair_share = have_p / total_p if total_p else word_share
+        section_have = sum(idf("w:" + t) for t in words if in_title(t, view.section_words))
+        section_have += sum(0.5 * idf("w:" + t) for t in set(terms.expansion) if t in view.section_words)
+        section_have += sum(0.5 * idf("p:" + p) for p in set(terms.expansion_pairs) if p in view.section_pairs)
+        return 0.6 * word_share + 0.4 * pair_share, min(1.0, section_have / total_w)
+
+    def _compound_shares(self, view: PassageView, terms: QuestionTerms) -> tuple[float, float, float]:
+        """Shares of the question's compounds the passage holds: plain, weighted by rarity, and in its titles."""
+        if not terms.compounds:
+            return 1.0, 1.0, 0.0
+        idf = self._library.lexical.idf
+        wanted = set(terms.compounds)
+        held = {c for c in terms.compounds if c in view.pairs or synonym_held(c, view.words)}
+        compound_weight = sum(idf("p:" + c) for c in wanted)
+        rare = sum(idf("p:" + c) for c in held) / compound_weight if compound_weight else 1.0
+        titled = sum(1 for c in wanted if c in view.section_pairs) / len(wanted)
+        return len(held) / len(terms.compounds), rare, titled
 
     def _title_match(self, segments: Sequence[tuple[str, ...]], question: Question) -> float:
         """The largest share of the question's content that one name of the passage's titles covers, where the

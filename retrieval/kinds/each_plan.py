@@ -77,23 +77,7 @@ def _plans_differ(ctx: Context) -> bool:
 
 def compose(ctx: Context) -> Answer:
     """Each answering plan's line with its citation."""
-    best = _best_by_plan(ctx)
-    top = max(best.values(), key=lambda c: c.score)
-    if ctx.question.query.asks_which_plans:  # "which plans say X": every plan that holds X, however it ranks
-        best = _best_by_plan_searched(ctx)
-        held = max((c.rare_compounds for c in best.values()), default=0.0)
-        chosen = [c for c in best.values() if c.rare_compounds >= PLAN_SUPPORT * held and ctx.answers(c)]
-    elif not ctx.question.docs and ctx.ranker.plan_model.built:
-        chosen = _answering(ctx)
-    else:
-        chosen = [
-            c
-            for c in best.values()
-            if c.score >= PLAN_SCORE * top.score
-            and c.support >= PLAN_SUPPORT * top.support
-            and c.rare_compounds >= PLAN_SUPPORT * top.rare_compounds
-            and ctx.answers(c)
-        ]
+    chosen = _chosen(ctx)
     if not chosen:
         return ctx.declined(ctx.question.docs)
     if ctx.question.query.wants_date:  # a "when" line that states no date answers nothing
@@ -107,6 +91,27 @@ def compose(ctx: Context) -> Answer:
     localities = [ctx.entry(c).meta.locality for c in chosen]
     text = ctx.generated([ctx.entry(c) for c in chosen], text)
     return Answer(ctx.question.raw, text, True, sources, localities)
+
+
+def _chosen(ctx: Context) -> list[Candidate]:
+    """The plans that get a line: for "which plans say X" every plan holding X however it ranks; for a question
+    naming no plan those the plan model picks; for several plans named those that answer nearly as well as the best."""
+    if ctx.question.query.asks_which_plans:
+        searched = _best_by_plan_searched(ctx)
+        held = max((c.rare_compounds for c in searched.values()), default=0.0)
+        return [c for c in searched.values() if c.rare_compounds >= PLAN_SUPPORT * held and ctx.answers(c)]
+    if not ctx.question.docs and ctx.ranker.plan_model.built:
+        return _answering(ctx)
+    best = _best_by_plan(ctx)
+    top = max(best.values(), key=lambda c: c.score)
+    return [
+        c
+        for c in best.values()
+        if c.score >= PLAN_SCORE * top.score
+        and c.support >= PLAN_SUPPORT * top.support
+        and c.rare_compounds >= PLAN_SUPPORT * top.rare_compounds
+        and ctx.answers(c)
+    ]
 
 
 def _lines(ctx: Context, chosen: list[Candidate]) -> str:
