@@ -46,6 +46,9 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 6
+# A channel that answered its webhook before the work (Telegram, Zalo) cannot ask for a re-send: while the database
+# is unreachable (a restart), it waits and tries the message again, this long in all.
+PATIENT_WAITS_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 REPLY_WINDOW = timedelta(days=14)
 
 FLOWS: Mapping[Mode, Flow] = {
@@ -118,6 +121,16 @@ class Dialog:
                 with session_scope(self._sessions) as session:
                     self._remember(session, incoming, replies)
         return replies
+
+    def handle_patiently(self, incoming: Incoming) -> list[Reply]:
+        """``handle``, tried again while the database cannot be reached (for channels that cannot ask for a re-send)."""
+        for wait in PATIENT_WAITS_SECONDS:
+            try:
+                return self.handle(incoming)
+            except OperationalError as exc:
+                log.warning("database unreachable (%s); trying the message again in %.1f s", type(exc).__name__, wait)
+                time.sleep(wait)
+        return self.handle(incoming)
 
     @staticmethod
     def _remember(session: Session, incoming: Incoming, replies: list[Reply]) -> None:

@@ -135,7 +135,7 @@ class TelegramChannel:
     async def handle(self, incoming: Incoming, chat_id: int) -> None:
         """Run one message through the dialog (in a worker thread) and send the replies."""
         async with self._user_locks.hold(incoming.user_id):
-            replies = await run_in_threadpool(self.dialog.handle, incoming)
+            replies = await run_in_threadpool(self.dialog.handle_patiently, incoming)
             await self.send_replies(chat_id, replies)
 
     async def send_replies(self, chat_id: int | str, replies: list[Reply]) -> None:

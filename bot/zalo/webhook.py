@@ -131,7 +131,7 @@ class ZaloChannel:
             if incoming is None:
                 return
             async with self._user_locks.hold(incoming.user_id):
-                replies = await run_in_threadpool(self.dialog.handle, incoming)
+                replies = await run_in_threadpool(self.dialog.handle_patiently, incoming)
                 for reply in replies:
                     await self.client.send_reply(incoming.user_id, reply)
         except Exception:

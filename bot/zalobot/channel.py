@@ -165,7 +165,7 @@ class ZaloBotChannel:
             if incoming is None:
                 return
             async with self._user_locks.hold(incoming.user_id):
-                replies = await run_in_threadpool(self.dialog.handle, incoming)
+                replies = await run_in_threadpool(self.dialog.handle_patiently, incoming)
                 for reply in replies:
                     await self.send_reply(update.message.chat.id, reply)
         except Exception:
