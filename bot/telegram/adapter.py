@@ -24,7 +24,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot.dialog import Dialog
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import DeliveryError
-from bot.ordering import UserLocks
+from bot.ordering import make_user_order
 from bot.rendering import TELEGRAM_LIMIT, split_text, telegram_html
 from bot.telegram.sender import retry_seconds, with_retries
 from core.settings import Settings
@@ -87,7 +87,7 @@ class TelegramChannel:
         self.application.add_handler(CallbackQueryHandler(on_callback))
         self.application.add_error_handler(on_error)
         # Updates are handled concurrently, but one user's updates in the order they came.
-        self._user_locks = UserLocks()
+        self._user_locks = make_user_order(settings, scope=CHANNEL)
 
     @property
     def name(self) -> str:
@@ -123,6 +123,7 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        await self._user_locks.close()
 
     async def feed(self, payload: dict[str, Any]) -> None:
         """Queue one webhook update for processing (raises ``ValueError`` when it is not an update)."""
