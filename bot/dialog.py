@@ -39,7 +39,7 @@ from bot.ports import QuestionAnswerer
 from bot.rendering import clean_text
 from bot.state import DialogState, Mode
 from core.conversations import lock_conversation, save_state
-from core.db import session_scope
+from core.db import session_scope, skip_disk_wait
 from core.dedup import claim_update, remember_replies, stored_replies
 from core.settings import Settings
 
@@ -119,6 +119,7 @@ class Dialog:
             replies.append(questions.answer(self._answerer, turn.question, turn.locality))
             if incoming.replay_repeats:
                 with session_scope(self._sessions) as session:
+                    skip_disk_wait(session)  # losing them in a crash only means a repeat gets no replay
                     self._remember(session, incoming, replies)
         return replies
 
@@ -171,6 +172,8 @@ class Dialog:
             save_state(conversation=conversation, state=turn.state.dump(), locality=turn.locality)
             # Kept in the same unit of work, so a repeat waiting on it finds them (a receipt, say).
             self._remember(session, incoming, list(turn.replies))
+            if turn.question is not None:
+                skip_disk_wait(session)  # a question changes nothing a crash could not lose harmlessly
             return turn
 
 

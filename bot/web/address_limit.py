@@ -15,7 +15,7 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
-from core.db import session_scope
+from core.db import session_scope, skip_disk_wait
 from core.rate_counters import count_hit, forget_windows
 from core.settings import Settings
 
@@ -111,6 +111,7 @@ class SharedAddressLimiter:
         window = int(now // WINDOW_SECONDS)
         wait = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
         with session_scope(self._sessions) as session:
+            skip_disk_wait(session)
             count = count_hit(session=session, key=limit_key(address), window=window)
             if window > self._swept_window:  # once a minute per worker, drop finished windows
                 forget_windows(session=session, before=window - 1)

@@ -30,9 +30,17 @@ def test_one_users_turns_hold_across_workers(redis_url: str, redis_prefix: str) 
                 await asyncio.sleep(pause)
                 seen.append(f"{name}-")
 
-        first = asyncio.create_task(message(worker_a, "u1", "a1", 0.2))
-        while "a1+" not in seen:
-            await asyncio.sleep(0.01)
+        started = asyncio.Event()
+
+        async def first_message() -> None:
+            async with worker_a.hold("u1"):
+                seen.append("a1+")
+                started.set()
+                await asyncio.sleep(0.2)
+                seen.append("a1-")
+
+        first = asyncio.create_task(first_message())
+        await started.wait()
         second = asyncio.create_task(message(worker_b, "u1", "a2", 0))
         await asyncio.sleep(0.05)
         third = asyncio.create_task(message(worker_a, "u1", "a3", 0))

@@ -44,6 +44,7 @@ class Profile:
     web_workers: int
     chat_users: int
     chat_seconds: float
+    pace: float  # seconds between one chat user's questions: 100 users every 2 s offer 50 questions/s
     forms: int  # in all; ``telegram_forms`` of them through Telegram
     telegram_forms: int
     burst_updates: int
@@ -52,12 +53,20 @@ class Profile:
 
 PROFILES = {
     "ci": Profile(
-        web_workers=2, chat_users=20, chat_seconds=15.0, forms=20, telegram_forms=5, burst_updates=200, burst_chats=20
+        web_workers=2,
+        chat_users=20,
+        chat_seconds=15.0,
+        pace=2.0,
+        forms=20,
+        telegram_forms=5,
+        burst_updates=200,
+        burst_chats=20,
     ),
     "full": Profile(
         web_workers=2,
         chat_users=100,
         chat_seconds=60.0,
+        pace=2.0,
         forms=200,
         telegram_forms=20,
         burst_updates=1000,
@@ -120,7 +129,7 @@ async def _chat(client: httpx.AsyncClient, tally: Tally, profile: Profile, shape
     started = time.monotonic()
     until = started + profile.chat_seconds
     outage = asyncio.create_task(_chroma_outage(shape, profile.chat_seconds))
-    await asyncio.gather(*(web.asker(client, tally, until, user) for user in range(profile.chat_users)))
+    await asyncio.gather(*(web.asker(client, tally, until, user, profile.pace) for user in range(profile.chat_users)))
     elapsed = time.monotonic() - started
     await outage
     return elapsed
@@ -216,8 +225,9 @@ def report(tally: Tally, elapsed: float, figures: dict[str, int], profile: Profi
     rate = tally.answers / elapsed if elapsed else 0.0
     unique = figures.get("updates_unique", 0)
     lines = [
-        f"profile            web workers={profile.web_workers} chat users={profile.chat_users} forms={profile.forms} "
-        f"(telegram {profile.telegram_forms}) burst={profile.burst_updates}",
+        f"profile            web workers={profile.web_workers} chat users={profile.chat_users} "
+        f"(a question every {profile.pace:g} s each, {profile.chat_users / profile.pace:.0f}/s offered) "
+        f"forms={profile.forms} (telegram {profile.telegram_forms}) burst={profile.burst_updates}",
         *_fault_lines(figures),
         f"receipts           {len(tally.receipts)} given, {figures['found']} stored, {figures['made']} made",
         f"telegram burst     {unique} unique + {figures.get('updates_repeated', 0)} repeated updates, "

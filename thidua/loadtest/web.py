@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections import Counter
@@ -66,11 +67,16 @@ async def post(client: httpx.AsyncClient, tally: Tally, body: dict[str, Any], *,
     return {"replies": [], "notices": []}
 
 
-async def asker(client: httpx.AsyncClient, tally: Tally, until: float, user: int) -> None:
-    """One chat user asking questions one after another until ``until``."""
+async def asker(client: httpx.AsyncClient, tally: Tally, until: float, user: int, pace: float = 0.0) -> None:
+    """One chat user asking a question every ``pace`` seconds (at once after an answer when 0) until ``until``.
+
+    Users start spread over the first ``pace`` seconds; an answer slower than ``pace`` delays the next question.
+    """
     session = f"load-ask-{user}-{uuid.uuid4().hex[:8]}"
+    start = time.monotonic() + random.Random(user).uniform(0, pace)
     turn = 0
     while time.monotonic() < until:
+        await asyncio.sleep(max(0.0, start + turn * pace - time.monotonic()))
         body = {"session": session, "text": QUESTIONS[turn % len(QUESTIONS)], "message_id": f"q{turn}"}
         if (await post(client, tally, body, timed=True))["replies"]:
             tally.answers += 1
