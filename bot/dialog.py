@@ -170,10 +170,10 @@ class Dialog:
             _step(turn)
             _remember_typed_choices(turn)
             save_state(conversation=conversation, state=turn.state.dump(), locality=turn.locality)
-            # Kept in the same unit of work, so a repeat waiting on it finds them (a receipt, say).
-            self._remember(session, incoming, list(turn.replies))
             if turn.question is not None:
                 skip_disk_wait(session)  # a question changes nothing a crash could not lose harmlessly
+            else:  # kept in the same unit of work, so a repeat waiting on it finds them (a receipt, say)
+                self._remember(session, incoming, list(turn.replies))
             return turn
 
 
