@@ -31,7 +31,16 @@ import httpx
 
 from thidua.loadtest import counts, telegram, web
 from thidua.loadtest.fake_telegram import TOKEN, FakeTelegram
-from thidua.loadtest.processes import BASE, App, ChromaServer, PrivatePostgres, free_port, thidua_command
+from thidua.loadtest.processes import (
+    BASE,
+    App,
+    ChromaServer,
+    PrivatePostgres,
+    free_port,
+    postmaster_pid,
+    thidua_command,
+    tree_cpu_seconds,
+)
 from thidua.loadtest.web import Tally
 
 __all__ = ["PROFILES", "Profile", "Tally", "report", "run_loadtest"]
@@ -85,6 +94,18 @@ class Shape:
     postgres: PrivatePostgres | None
     database_url: str
     faults: Counter[str] = field(default_factory=Counter)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds each part used during the chat phase
+
+    def cpu_now(self) -> dict[str, float]:
+        """CPU seconds used so far by each part of the shape, and by the harness itself."""
+        own = os.times()
+        return {
+            "web workers": tree_cpu_seconds(self.app.serve.pid if self.app.serve else None),
+            "PostgreSQL": tree_cpu_seconds(postmaster_pid(self.postgres)),
+            "Chroma": self.chroma.cpu_seconds(),
+            "worker": tree_cpu_seconds(self.app.worker.pid if self.app.worker else None),
+            "harness": own.user + own.system,
+        }
 
 
 def _environment(data_dir: Path, database_url: str, chroma_url: str, telegram_url: str) -> dict[str, str]:
@@ -126,11 +147,13 @@ async def _chroma_outage(shape: Shape, seconds: float) -> None:
 
 
 async def _chat(client: httpx.AsyncClient, tally: Tally, profile: Profile, shape: Shape) -> float:
+    before = shape.cpu_now()
     started = time.monotonic()
     until = started + profile.chat_seconds
     outage = asyncio.create_task(_chroma_outage(shape, profile.chat_seconds))
     await asyncio.gather(*(web.asker(client, tally, until, user, profile.pace) for user in range(profile.chat_users)))
     elapsed = time.monotonic() - started
+    shape.cpu = {part: used - before[part] for part, used in shape.cpu_now().items()}
     await outage
     return elapsed
 
@@ -201,6 +224,7 @@ async def _drive(profile: Profile, shape: Shape) -> tuple[Tally, float, dict[str
     figures = {"expected_notices": expected, "found": found, "made": made, "replies_missing": missing}
     figures.update({"updates_unique": tg.updates_unique, "updates_repeated": tg.updates_repeated})
     figures.update({f"fault:{name}": times for name, times in shape.faults.items()})
+    figures.update({f"cpu_ms:{part}": round(seconds * 1000) for part, seconds in shape.cpu.items()})
     return tally, elapsed, figures
 
 
@@ -214,6 +238,15 @@ def _fault_lines(figures: dict[str, int]) -> list[str]:
     if figures.get("killed"):
         done.append("web worker killed ×1")
     return [f"faults             {', '.join(done) or 'none'}"]
+
+
+def _cpu_lines(figures: dict[str, int], answers: int, elapsed: float) -> list[str]:
+    parts = {name.removeprefix("cpu_ms:"): ms for name, ms in figures.items() if name.startswith("cpu_ms:")}
+    if not parts or not answers:
+        return []
+    each = ", ".join(f"{part} {ms / answers:.1f}" for part, ms in parts.items())
+    machine = f"{sum(parts.values()) / 1000:.0f} of {elapsed * (os.cpu_count() or 1):.0f} CPU-s"
+    return [f"chat CPU/answer    {each} ms ({machine}; the rest went to other programs)"]
 
 
 def report(tally: Tally, elapsed: float, figures: dict[str, int], profile: Profile) -> str:
@@ -234,6 +267,7 @@ def report(tally: Tally, elapsed: float, figures: dict[str, int], profile: Profi
         f"{unique - figures.get('replies_missing', 0)} answered",
         f"notices            {figures['expected_notices']} queued, {len(tally.notices)} received",
         f"statuses           {dict(sorted(tally.status.items()))}",
+        *_cpu_lines(figures, tally.answers, elapsed),
         f"lost={lost} doubled={doubled} duplicate_replies={tally.duplicate_replies} notices_lost={notices_lost} "
         f"notices_twice={notices_twice} status_500={tally.status[500]} answers_per_s={rate:.1f} "
         f"p95_ms={_p95(tally.latencies):.0f}",

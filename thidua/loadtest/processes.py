@@ -113,6 +113,7 @@ class ChromaServer:
     folder: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    stopped_cpu: float = 0.0  # CPU seconds of the server runs already stopped
 
     @property
     def url(self) -> str:
@@ -136,8 +137,14 @@ class ChromaServer:
 
     def stop(self) -> None:
         """Stop the server."""
+        if self.process is not None:
+            self.stopped_cpu += tree_cpu_seconds(self.process.pid)
         _stop(self.process)
         self.process = None
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds of every run of the server so far."""
+        return self.stopped_cpu + tree_cpu_seconds(self.process.pid if self.process else None)
 
 
 @dataclass
@@ -181,3 +188,38 @@ class App:
         """SIGTERM both, kill what does not stop."""
         _stop(self.serve)
         _stop(self.worker)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(child) for child in path.read_text().split()]
+    except OSError:
+        return []
+
+
+def tree_cpu_seconds(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants, including reaped ones (Linux only)."""
+    if pid is None:
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total, stack = 0.0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        stack.extend(_children(current))
+    return total
+
+
+def postmaster_pid(postgres: PrivatePostgres | None) -> int | None:
+    """The private cluster's postmaster, whose children are the backends."""
+    if postgres is None:
+        return None
+    try:
+        return int((postgres.folder / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
