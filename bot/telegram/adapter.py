@@ -126,12 +126,18 @@ class TelegramChannel:
         await self._user_locks.close()
 
     async def feed(self, payload: dict[str, Any]) -> None:
-        """Queue one webhook update for processing (raises ``ValueError`` when it is not an update)."""
+        """Process one webhook update, replies sent, before the webhook answers (``ValueError``: not an update).
+
+        Telegram re-sends an update until it gets a 2xx: answering only after the work means a web worker killed
+        mid-update costs nothing (the re-sent copy is handled by another worker), where a queued update would be lost
+        with the process. It also keeps one chat's updates in order across workers, as Telegram sends the next update
+        of a chat only after the previous one was answered.
+        """
         try:
             update = Update.de_json(payload, self.application.bot)
         except Exception as exc:  # whatever the library trips over in a hostile body, it is not an update
             raise ValueError("not a Telegram update") from exc
-        await self.application.update_queue.put(update)
+        await self.application.process_update(update)
 
     async def handle(self, incoming: Incoming, chat_id: int) -> None:
         """Run one message through the dialog (in a worker thread) and send the replies."""

@@ -223,6 +223,7 @@ async def _drive(profile: Profile, shape: Shape) -> tuple[Tally, float, dict[str
     found, made = await asyncio.to_thread(counts.stored, shape.database_url, tally.receipts, set(tg.receipts))
     figures = {"expected_notices": expected, "found": found, "made": made, "replies_missing": missing}
     figures.update({"updates_unique": tg.updates_unique, "updates_repeated": tg.updates_repeated})
+    figures["telegram_receipts"] = len(tg.receipts)
     figures.update({f"fault:{name}": times for name, times in shape.faults.items()})
     figures.update({f"cpu_ms:{part}": round(seconds * 1000) for part, seconds in shape.cpu.items()})
     return tally, elapsed, figures
@@ -262,7 +263,8 @@ def report(tally: Tally, elapsed: float, figures: dict[str, int], profile: Profi
         f"(a question every {profile.pace:g} s each, {profile.chat_users / profile.pace:.0f}/s offered) "
         f"forms={profile.forms} (telegram {profile.telegram_forms}) burst={profile.burst_updates}",
         *_fault_lines(figures),
-        f"receipts           {len(tally.receipts)} given, {figures['found']} stored, {figures['made']} made",
+        f"receipts           {len(tally.receipts)} given ({figures.get('telegram_receipts', 0)} on Telegram), "
+        f"{figures['found']} stored, {figures['made']} made",
         f"telegram burst     {unique} unique + {figures.get('updates_repeated', 0)} repeated updates, "
         f"{unique - figures.get('replies_missing', 0)} answered",
         f"notices            {figures['expected_notices']} queued, {len(tally.notices)} received",
