@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialog import Dialog
 from bot.messages import Reply
-from bot.web.address_limit import AddressLimiter, SharedAddressLimiter, make_address_limiter
+from bot.web.address_limit import Limiter, make_address_limiter
 from core.settings import Settings
 
 
@@ -69,7 +69,7 @@ class Channels:
     sessions: sessionmaker[Session]
     dialog: Dialog
     running: dict[str, Channel] = field(default_factory=dict)
-    web_limiter: AddressLimiter | SharedAddressLimiter = field(init=False)
+    web_limiter: Limiter = field(init=False)
 
     def __post_init__(self) -> None:
         self.web_limiter = make_address_limiter(self.settings, self.sessions)

@@ -39,13 +39,16 @@ from bot.ports import QuestionAnswerer
 from bot.rendering import clean_text
 from bot.state import DialogState, Mode
 from core.conversations import lock_conversation, save_state
-from core.db import session_scope
+from core.db import session_scope, skip_disk_wait
 from core.dedup import claim_update, remember_replies, stored_replies
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 6
+# A channel that answered its webhook before the work (Telegram, Zalo) cannot ask for a re-send: while the database
+# is unreachable (a restart), it waits and tries the message again, this long in all.
+PATIENT_WAITS_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 REPLY_WINDOW = timedelta(days=14)
 
 FLOWS: Mapping[Mode, Flow] = {
@@ -116,8 +119,19 @@ class Dialog:
             replies.append(questions.answer(self._answerer, turn.question, turn.locality))
             if incoming.replay_repeats:
                 with session_scope(self._sessions) as session:
+                    skip_disk_wait(session)  # losing them in a crash only means a repeat gets no replay
                     self._remember(session, incoming, replies)
         return replies
+
+    def handle_patiently(self, incoming: Incoming) -> list[Reply]:
+        """``handle``, tried again while the database cannot be reached (for channels that cannot ask for a re-send)."""
+        for wait in PATIENT_WAITS_SECONDS:
+            try:
+                return self.handle(incoming)
+            except OperationalError as exc:
+                log.warning("database unreachable (%s); trying the message again in %.1f s", type(exc).__name__, wait)
+                time.sleep(wait)
+        return self.handle(incoming)
 
     @staticmethod
     def _remember(session: Session, incoming: Incoming, replies: list[Reply]) -> None:
@@ -156,8 +170,10 @@ class Dialog:
             _step(turn)
             _remember_typed_choices(turn)
             save_state(conversation=conversation, state=turn.state.dump(), locality=turn.locality)
-            # Kept in the same unit of work, so a repeat waiting on it finds them (a receipt, say).
-            self._remember(session, incoming, list(turn.replies))
+            if turn.question is not None:
+                skip_disk_wait(session)  # a question changes nothing a crash could not lose harmlessly
+            else:  # kept in the same unit of work, so a repeat waiting on it finds them (a receipt, say)
+                self._remember(session, incoming, list(turn.replies))
             return turn
 
 

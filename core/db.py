@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from core.settings import Settings
@@ -75,6 +75,17 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def skip_disk_wait(session: Session) -> None:
+    """Let this transaction's commit return before its WAL reaches the disk (PostgreSQL; nothing elsewhere).
+
+    For writes that may be lost if the database server crashes (never in a clean restart), and whose loss is harmless:
+    a rate counter, the state after a question, replies kept for a repeat. Nothing is ever corrupted; the commit
+    just does not wait for ``fsync``. Submissions and reviews keep the default.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def alembic_config(url: str) -> Config:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from core.models import Initiative, InitiativeEvent, Notice, NoticeStatus
@@ -41,6 +41,22 @@ def due_notices(*, session: Session, channel: str, limit: int = 20, now: datetim
         .with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
+
+
+def release_claims(*, session: Session, now: datetime | None = None) -> int:
+    """Make every pending notice due now; returns how many were waiting.
+
+    For the one notice worker at its start: notices a killed worker had claimed (their next attempt pushed past the
+    claim window) would otherwise wait out that window. Notices backing off after a failure are retried early once,
+    which is harmless.
+    """
+    moment = now or datetime.now(UTC)
+    result = session.execute(
+        update(Notice)
+        .where(Notice.status == NoticeStatus.PENDING.value, Notice.next_attempt_at > moment)
+        .values(next_attempt_at=moment)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def take_pending(*, session: Session, channel: str, channel_user_id: str, limit: int = 20) -> list[Notice]:

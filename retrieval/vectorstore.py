@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
@@ -20,6 +23,9 @@ from knowledge.passages import Passage, PlanMeta
 COLLECTION = "plan_passages"
 SECTION_SEPARATOR = " › "
 EMBED_BATCH = 16
+OUTAGE_RETRY_SECONDS = 2.0  # after a failed search, the server is not tried again for this long
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,7 @@ class PassageIndex:
             client=client,
             collection_metadata={"hnsw:space": "cosine"},
         )
+        self._down_until = 0.0
 
     def replace_document(
         self,
@@ -165,15 +172,25 @@ class PassageIndex:
         return stored
 
     def search(self, query: str, k: int, documents: Iterable[str] | None = None) -> list[tuple[str, float]]:
-        """Dense search: ``(passage id, cosine similarity)`` best first, optionally only within ``documents``."""
+        """Dense search: ``(passage id, cosine similarity)`` best first, optionally only within ``documents``.
+
+        Nothing (and one warning, not a traceback per question) while a Chroma server cannot be reached.
+        """
         wanted = sorted(set(documents)) if documents is not None else None
         if wanted is not None and not wanted:
             return []
         where: dict[str, Any] | None = None
         if wanted is not None:
             where = {"document": wanted[0]} if len(wanted) == 1 else {"document": {"$in": wanted}}
+        if time.monotonic() < self._down_until:
+            return []  # the server failed a moment ago: lexical search answers alone until the next try
         vector = self._embeddings.embed_query(query)
-        hits: list[tuple[LCDocument, float]] = self._store.similarity_search_by_vector_with_relevance_scores(
-            vector, k=k, filter=where
-        )
+        try:
+            hits: list[tuple[LCDocument, float]] = self._store.similarity_search_by_vector_with_relevance_scores(
+                vector, k=k, filter=where
+            )
+        except (httpx.TransportError, OSError) as exc:  # a Chroma server down or restarting
+            self._down_until = time.monotonic() + OUTAGE_RETRY_SECONDS
+            log.warning("vector store unreachable (%s); lexical search only for now", type(exc).__name__)
+            return []
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]

@@ -19,6 +19,7 @@ from core.settings import Settings
 
 POSTGRES_ENV = "THIDUA_TEST_DATABASE_URL"
 CHROMA_ENV = "THIDUA_TEST_CHROMA_URL"
+REDIS_ENV = "THIDUA_TEST_REDIS_URL"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -26,7 +27,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's THIDUA_* variables and .env out of the tests."""
     for key in list(os.environ):
-        if key.startswith("THIDUA_") and key not in {POSTGRES_ENV, CHROMA_ENV}:
+        if key.startswith("THIDUA_") and key not in {POSTGRES_ENV, CHROMA_ENV, REDIS_ENV}:
             monkeypatch.delenv(key)
 
 
@@ -130,3 +131,41 @@ def bundled_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         runtime.close()
     return data_dir
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The Redis of THIDUA_TEST_REDIS_URL; skipped with a reason when unset or unreachable.
+
+    Tests use keys under a prefix of their own (``redis_prefix``), removed afterwards: others' keys are never touched.
+    """
+    url = os.environ.get(REDIS_ENV)
+    if not url:
+        pytest.skip(f"{REDIS_ENV} is not set: Redis tests skipped")
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(url)
+    try:
+        client.ping()
+    except RedisError as exc:
+        client.close()
+        pytest.skip(f"Redis at {REDIS_ENV} is not reachable: {type(exc).__name__}")
+    yield url
+    client.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted at the end."""
+    from redis import Redis
+
+    prefix = f"thidua-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

@@ -330,6 +330,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     # The web service migrates and indexes; the worker only loads what is there and follows later changes.
     runtime = _runtime(settings, answering=False)
     runtime.reload_knowledge()
+    _release_notice_claims(runtime)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -345,6 +346,17 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def _release_notice_claims(runtime: Any) -> None:
+    """Notices a killed worker had claimed are due again at once (only one worker runs)."""
+    from core.db import session_scope
+    from core.notices import release_claims
+
+    with session_scope(runtime.sessions) as session:
+        released = release_claims(session=session)
+    if released:
+        log.info("%d pending notices are due again", released)
 
 
 def cmd_loadtest(_settings: Settings, args: argparse.Namespace) -> int:

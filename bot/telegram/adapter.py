@@ -24,7 +24,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot.dialog import Dialog
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import DeliveryError
-from bot.ordering import UserLocks
+from bot.ordering import make_user_order
 from bot.rendering import TELEGRAM_LIMIT, split_text, telegram_html
 from bot.telegram.sender import retry_seconds, with_retries
 from core.settings import Settings
@@ -87,7 +87,7 @@ class TelegramChannel:
         self.application.add_handler(CallbackQueryHandler(on_callback))
         self.application.add_error_handler(on_error)
         # Updates are handled concurrently, but one user's updates in the order they came.
-        self._user_locks = UserLocks()
+        self._user_locks = make_user_order(settings, scope=CHANNEL)
 
     @property
     def name(self) -> str:
@@ -123,19 +123,26 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        await self._user_locks.close()
 
     async def feed(self, payload: dict[str, Any]) -> None:
-        """Queue one webhook update for processing (raises ``ValueError`` when it is not an update)."""
+        """Process one webhook update, replies sent, before the webhook answers (``ValueError``: not an update).
+
+        Telegram re-sends an update until it gets a 2xx: answering only after the work means a web worker killed
+        mid-update costs nothing (the re-sent copy is handled by another worker), where a queued update would be lost
+        with the process. It also keeps one chat's updates in order across workers, as Telegram sends the next update
+        of a chat only after the previous one was answered.
+        """
         try:
             update = Update.de_json(payload, self.application.bot)
         except Exception as exc:  # whatever the library trips over in a hostile body, it is not an update
             raise ValueError("not a Telegram update") from exc
-        await self.application.update_queue.put(update)
+        await self.application.process_update(update)
 
     async def handle(self, incoming: Incoming, chat_id: int) -> None:
         """Run one message through the dialog (in a worker thread) and send the replies."""
         async with self._user_locks.hold(incoming.user_id):
-            replies = await run_in_threadpool(self.dialog.handle, incoming)
+            replies = await run_in_threadpool(self.dialog.handle_patiently, incoming)
             await self.send_replies(chat_id, replies)
 
     async def send_replies(self, chat_id: int | str, replies: list[Reply]) -> None:

@@ -11,10 +11,11 @@ import ipaddress
 import time
 from collections.abc import Callable, Sequence
 
+from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
-from core.db import session_scope
+from core.db import session_scope, skip_disk_wait
 from core.rate_counters import count_hit, forget_windows
 from core.settings import Settings
 
@@ -110,6 +111,7 @@ class SharedAddressLimiter:
         window = int(now // WINDOW_SECONDS)
         wait = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
         with session_scope(self._sessions) as session:
+            skip_disk_wait(session)
             count = count_hit(session=session, key=limit_key(address), window=window)
             if window > self._swept_window:  # once a minute per worker, drop finished windows
                 forget_windows(session=session, before=window - 1)
@@ -117,8 +119,41 @@ class SharedAddressLimiter:
         return count <= self._per_minute, wait
 
 
-def make_address_limiter(settings: Settings, sessions: sessionmaker[Session]) -> AddressLimiter | SharedAddressLimiter:
-    """Counted in the database on PostgreSQL (several web workers), in the process on SQLite (one host, one process)."""
+class RedisAddressLimiter:
+    """The same limit counted in Redis (one key per address and minute, gone two minutes later), across web workers.
+
+    ``allow`` talks to Redis: call it from a worker thread, not the event loop.
+    """
+
+    def __init__(self, *, client: Redis, prefix: str, per_minute: int, clock: Callable[[], float] = time.time):
+        self._client = client
+        self._prefix = prefix
+        self._per_minute = per_minute
+        self._clock = clock
+
+    def allow(self, address: str) -> tuple[bool, int]:
+        """Count one request from ``address``; returns (allowed, seconds until the window ends)."""
+        now = self._clock()
+        window = int(now // WINDOW_SECONDS)
+        wait = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+        key = f"{self._prefix}address:{limit_key(address)}:{window}"
+        pipe = self._client.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, int(2 * WINDOW_SECONDS))
+        count, _ = pipe.execute()
+        return int(count) <= self._per_minute, wait
+
+
+Limiter = AddressLimiter | SharedAddressLimiter | RedisAddressLimiter
+
+
+def make_address_limiter(settings: Settings, sessions: sessionmaker[Session]) -> Limiter:
+    """Counted in Redis when ``THIDUA_REDIS_URL`` is set; else in the database on PostgreSQL (several web workers),
+    in the process on SQLite (one host, one process)."""
+    if settings.redis_url:
+        client = Redis.from_url(settings.redis_url)
+        per_minute = settings.web_chat_per_address_per_minute
+        return RedisAddressLimiter(client=client, prefix=settings.redis_prefix, per_minute=per_minute)
     if settings.sqlalchemy_url.startswith("sqlite"):
         return AddressLimiter(per_minute=settings.web_chat_per_address_per_minute)
     return SharedAddressLimiter(sessions=sessions, per_minute=settings.web_chat_per_address_per_minute)

@@ -22,7 +22,7 @@ from bot.channels import ChannelContext, ChannelKind, get_channels
 from bot.dialog import Dialog
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import DeliveryError
-from bot.ordering import UserLocks
+from bot.ordering import make_user_order
 from bot.webhook_guard import guard
 from bot.zalo.client import CALLBACK_PREFIX, ZaloClient, ZaloError, media_url_allowed
 from bot.zalo.signature import SIGNATURE_HEADER, signature_matches
@@ -114,7 +114,7 @@ class ZaloChannel:
         self.http = httpx.AsyncClient()
         self.tokens = ZaloTokens(settings=settings, sessions=sessions)
         self.client = ZaloClient(api_url=settings.zalo_api_url, tokens=self.tokens, http=self.http)
-        self._user_locks = UserLocks()
+        self._user_locks = make_user_order(settings, scope=CHANNEL)
 
     async def start(self) -> None:
         """Store the configured tokens the first time."""
@@ -123,6 +123,7 @@ class ZaloChannel:
     async def stop(self) -> None:
         """Close the HTTP client."""
         await self.http.aclose()
+        await self._user_locks.close()
 
     async def process(self, event: dict[str, Any]) -> None:
         """Run one event through the dialog and send the replies; failures are logged, never raised."""
@@ -131,7 +132,7 @@ class ZaloChannel:
             if incoming is None:
                 return
             async with self._user_locks.hold(incoming.user_id):
-                replies = await run_in_threadpool(self.dialog.handle, incoming)
+                replies = await run_in_threadpool(self.dialog.handle_patiently, incoming)
                 for reply in replies:
                     await self.client.send_reply(incoming.user_id, reply)
         except Exception:

@@ -20,7 +20,7 @@ from bot.channels import ChannelContext, ChannelKind
 from bot.dialog import Dialog
 from bot.messages import Incoming, IncomingFile, Reply
 from bot.notifier import DeliveryError
-from bot.ordering import UserLocks
+from bot.ordering import make_user_order
 from bot.rendering import numbered_choices
 from bot.webhook_guard import guard
 from bot.zalo.client import media_url_allowed
@@ -126,7 +126,7 @@ class ZaloBotChannel:
         self.accepts_webhook = bool(secret)
         self.http = httpx.AsyncClient()
         self.client = ZaloBotClient(api_url=settings.zalobot_api_url, token=settings.zalobot_token, http=self.http)
-        self._user_locks = UserLocks()
+        self._user_locks = make_user_order(settings, scope=CHANNEL)
         self._poller: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -142,6 +142,7 @@ class ZaloBotChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
         await self.http.aclose()
+        await self._user_locks.close()
 
     async def _poll(self) -> None:
         failures = 0
@@ -165,7 +166,7 @@ class ZaloBotChannel:
             if incoming is None:
                 return
             async with self._user_locks.hold(incoming.user_id):
-                replies = await run_in_threadpool(self.dialog.handle, incoming)
+                replies = await run_in_threadpool(self.dialog.handle_patiently, incoming)
                 for reply in replies:
                     await self.send_reply(update.message.chat.id, reply)
         except Exception:

@@ -33,3 +33,13 @@ def test_writes_are_rolled_back_between_tests_first(session: Session) -> None:
 
 def test_writes_are_rolled_back_between_tests_second(session: Session) -> None:
     assert session.scalar(select(func.count()).select_from(Reviewer).where(Reviewer.username == "isolation-check")) == 0
+
+
+def test_a_harmless_write_does_not_wait_for_the_disk_on_postgresql(session: Session) -> None:
+    from sqlalchemy import text
+
+    from core.db import skip_disk_wait
+
+    skip_disk_wait(session)
+    if session.get_bind().dialect.name == "postgresql":
+        assert session.scalar(text("SHOW synchronous_commit")) == "off"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from core.settings import Settings
 from retrieval.vectorstore import COLLECTION
 from tests.fakes import FakeEmbeddings
 from thidua.app import create_app
+from thidua.loadtest.processes import ChromaServer
 from thidua.runtime import Runtime, build_runtime
 
 PLAN = """ỦY BAN NHÂN DÂN XÃ TÂN LẬP
@@ -94,3 +96,37 @@ def test_a_stopped_vector_store_degrades_to_lexical_answers(broken_store_runtime
         health = client.get("/healthz")
     assert health.status_code == 200
     assert health.json()["status"] == "degraded" and health.json()["vector_store"] == "unavailable"
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A ``chroma run`` of this test's own, which it may stop and start."""
+    server = ChromaServer(tmp_path / "chroma")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.slow
+def test_a_chroma_server_stopped_and_started_again(
+    chroma_server: ChromaServer,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime = _runtime(settings.model_copy(update={"chroma_url": chroma_server.url}), session_factory, tmp_path)
+    try:
+        assert runtime.index.search(QUESTION, 3)
+        chroma_server.stop()
+        with caplog.at_level(logging.WARNING):
+            answers = [runtime.answer(QUESTION) for _ in range(5)]
+        assert all(answer.found and "20/10/2026" in answer.text for answer in answers)
+        # one warning for the outage, not a traceback for every question
+        assert len([r for r in caplog.records if r.name == "retrieval.vectorstore"]) == 1
+        assert not [r for r in caplog.records if r.exc_info]
+        chroma_server.start()
+        runtime.index._down_until = 0.0  # the retry pause is over
+        assert runtime.index.search(QUESTION, 3)
+    finally:
+        runtime.close()
