@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Protocol
 from urllib.parse import quote as quote_url
 
 from core.vietnamese import fold, squash_spaces
@@ -85,6 +86,26 @@ def _unit(text: str) -> Unit:
 def has_date(folded: str) -> bool:
     """Tell whether folded text states a date, a year or a recurring time."""
     return bool(_DATE.search(folded))
+
+
+_DAY = re.compile(r"\b\d{1,2}/\d{1,2}\b|\bngay \d{1,2}\b|\btruoc ngay\b|\bhang (?:quy|thang)\b")
+
+
+def has_day(folded: str) -> bool:
+    """Tell whether folded text states a day or a deadline ("trước ngày 15/12"), not only a year."""
+    return bool(_DAY.search(folded))
+
+
+def answers_when(folded: str, query: WhenAsked) -> bool:
+    """Whether a line answers a "when" question: a day for a deadline asked, else any date or year."""
+    return has_day(folded) if query.wants_day else has_date(folded)
+
+
+class WhenAsked(Protocol):
+    """What a "when" question asks for."""
+
+    @property
+    def wants_day(self) -> bool: ...
 
 
 def has_number(folded: str) -> bool:

@@ -183,6 +183,8 @@ _DATE_Q = re.compile(
     r"|truoc ngay|vao ngay|nam nao|thang nao|dip nao|bao lau|thoi gian|ngay bao nhieu|nam bao nhieu|nam may"
     r"|cham nhat|muon nhat)\b"
 )
+# A day asked for ("hạn chót", "ngày nào"): a year does not answer it.
+_DAY_Q = re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|han chot|han cuoi|han nop|thoi han|truoc ngay|cham nhat)\b")
 _NUMBER_Q = re.compile(
     r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia|gia bao nhieu"
     r"|gia ve|gia tien|gia ban|so tien)\b"
@@ -291,6 +293,7 @@ class ParsedQuery:
     wants_list: bool
     asks_which_plans: bool
     asks_duty: bool = False  # "X phải làm gì": the answer sits under the section titled with X
+    wants_day: bool = False  # a deadline or a day ("hạn chót", "ngày nào"), not only a year
     numbers: tuple[str, ...] = ()  # figures the question names (years, document numbers): evidence must hold them
     wants_contact: bool = False  # a phone number, e-mail or website: the evidence must hold one
     expansion: tuple[str, ...] = ()  # folded plan words that answer phrases of the question
@@ -458,6 +461,7 @@ def parse_query(question: str) -> ParsedQuery:
         content=content_tokens(text, kind_phrases),
         topic=topic_tokens(text),
         wants_date=wants_date,
+        wants_day=wants_date and bool(_DAY_Q.search(spaced)),
         wants_number=bool(_NUMBER_Q.search(spaced)) and not counting,
         wants_list=bool(_LIST_Q.search(spaced)) or counting,
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from knowledge.passages import Passage
 from retrieval.answers import Answer, Source
-from retrieval.compose import block, decline, lead_group, lead_text, listed_noun, select_quote
+from retrieval.compose import Unit, answers_when, block, decline, lead_group, lead_text, listed_noun, select_quote
 from retrieval.generator import AnswerGenerator
 from retrieval.library import Entry, Library
 from retrieval.ranking import Candidate, Question, Ranker
@@ -17,6 +17,7 @@ from retrieval.ranking import Candidate, Question, Ranker
 logger = logging.getLogger(__name__)
 
 MAX_SOURCES = 5
+DATED_SHARE = 0.5  # for "when", a dated sentence answering half as well as the best one is the answer line
 
 
 @dataclass
@@ -81,24 +82,8 @@ class Context:
         units = self.library.details(self.library.row_of[entry.passage.id]).units
         if not units:
             return "", entry.passage.text
-        score = lambda u: self.ranker.unit_score(u, self.question)  # noqa: E731
-        query = self.question.query
-        listed = listed_noun(query.folded)
-        group = lead_group(
-            units,
-            score,
-            wants_list=query.wants_list,
-            wants_date=query.wants_date,
-            names_kind=lambda u: bool(listed) and f" {listed} " in f" {u.folded} ",
-        )
-        if group is not None:  # a title that answers, with its list or first sentence
-            said = [group.head, *(group.body if group.is_list else group.body[:1])]
-            lead = group.line(whole=True)
-        else:
-            best = max(units, key=score)
-            said = [best]
-            lead = lead_text(best, score, limit=None if cut else 0)
-        if group is not None and group.is_list and not whole:
+        lead, said, whole_list = self._answer_line(units, cut=cut)
+        if whole_list and not whole:
             return lead, ""  # the list itself, word for word, is the answer line: nothing else to quote
         lines = self.quote(entry, whole=whole).split("\n")
         for unit in said:
@@ -108,6 +93,33 @@ class Context:
             lines = [line for line in lines if line != entry.carried]
             lead = f"{entry.carried.rstrip(' :')}: {lead}"
         return lead, "\n".join(lines).strip()
+
+    def _score(self, unit: Unit) -> float:
+        return self.ranker.unit_score(unit, self.question)
+
+    def _answer_line(self, units: Sequence[Unit], *, cut: bool) -> tuple[str, list[Unit], bool]:
+        """The answer line, the units it says, and whether it is a whole list: a title that answers with its list
+        or first sentence; else the best sentence (for "when", the best one giving the date asked for)."""
+        query = self.question.query
+        listed = listed_noun(query.folded)
+        group = lead_group(
+            units,
+            self._score,
+            wants_list=query.wants_list,
+            wants_date=query.wants_date,
+            names_kind=lambda u: bool(listed) and f" {listed} " in f" {u.folded} ",
+        )
+        if group is not None:
+            return (
+                group.line(whole=True),
+                [group.head, *(group.body if group.is_list else group.body[:1])],
+                group.is_list,
+            )
+        best = max(units, key=self._score)
+        dated = [u for u in units if answers_when(u.folded, query)] if query.wants_date else []
+        if dated and self._score(max(dated, key=self._score)) >= DATED_SHARE * self._score(best):
+            best = max(dated, key=self._score)  # "when": the answer line is the sentence that gives the date
+        return lead_text(best, self._score, limit=None if cut else 0), [best], False
 
     def quote(self, entry: Entry, *, whole: bool | None = None) -> str:
         """The sentences or list items of a passage that support the answer (every one for a list)."""

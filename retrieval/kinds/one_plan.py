@@ -7,7 +7,7 @@ import re
 
 from core.vietnamese import fold
 from retrieval.answers import Answer
-from retrieval.compose import citation, has_date
+from retrieval.compose import answers_when, citation
 from retrieval.kinds.context import MAX_SOURCES, Context
 from retrieval.ranking import Candidate
 
@@ -23,7 +23,8 @@ def applies(ctx: Context) -> bool:
 
 def _dated_if_asked(ctx: Context, candidate: Candidate) -> bool:
     """A "when" answer whose answering line states no date answers nothing."""
-    return not ctx.question.query.wants_date or has_date(fold(ctx.lead_and_quote(ctx.entry(candidate), cut=False)[0]))
+    query = ctx.question.query
+    return not query.wants_date or answers_when(fold(ctx.lead_and_quote(ctx.entry(candidate), cut=False)[0]), query)
 
 
 def compose(ctx: Context) -> Answer:

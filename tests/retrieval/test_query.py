@@ -96,3 +96,14 @@ def test_synonyms_read_alike_where_the_plan_wording_is_keyed() -> None:
         == parse_query("kế hoạch được gửi tới những nơi nào").expansion
     )
     assert "khen" in parse_query("những hình thức khen nào").expansion
+
+
+def test_a_deadline_asks_for_a_day_and_a_year_question_for_any_date() -> None:
+    from retrieval.compose import answers_when
+
+    deadline = parse_query("Hạn chót nộp hồ sơ đề nghị Huân chương Lao động là ngày nào?")
+    year = parse_query("phường Hoa Sen sơ kết phong trào vào năm nào?")
+    assert deadline.wants_day and not year.wants_day
+    line = "khen thuong vao dip tong ket phong trao thi dua cuoi nam 2030"
+    assert not answers_when(line, deadline) and answers_when(line, year)
+    assert answers_when("dinh ky truoc ngay 15/12 hang nam bao cao", deadline)
