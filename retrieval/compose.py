@@ -27,6 +27,7 @@ _SECTION_NUMBER = re.compile(r"^\s*([IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)
 LEAD_CHARS = 200  # the answer line: the unit that answers, cut to its best clauses past this
 _LEADING_MARKER = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)])\s+")
 MAX_QUOTE = 1600
+NEIGHBOUR_SHARE = 0.6  # a sentence answering this share of the best one is quoted beside it
 
 DEFAULT_OFFICE = (
     "Phòng Văn hóa – Xã hội của UBND phường/xã nơi Anh/Chị sinh sống hoặc Sở Khoa học và Công nghệ "
@@ -144,7 +145,7 @@ def select_quote(units: Sequence[Unit], scores: Sequence[float], *, whole: bool)
     chosen = {best}
     top = scores[best]
     for i, score in enumerate(scores):
-        if top > 0 and score >= 0.6 * top:
+        if top > 0 and score >= NEIGHBOUR_SHARE * top:
             chosen.add(i)
     # a sentence that announces a list ("… như sau:") is useless without the list
     if units[best].text.rstrip().endswith(":"):

@@ -86,6 +86,8 @@ class Context:
         if whole_list and not whole:
             return lead, ""  # the list itself, word for word, is the answer line: nothing else to quote
         lines = self.quote(entry, whole=whole).split("\n")
+        if not whole and len(said) == 1 and lines == [said[0].text]:
+            return lead_text(said[0], self._score, limit=0), ""  # that one sentence, whole, is the answer
         for unit in said:
             if "…" not in lead and lines.count(unit.text) == 1:
                 lines.remove(unit.text)  # said in full in the answer line already
