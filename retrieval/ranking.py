@@ -216,6 +216,8 @@ class Ranker:
             )
             path = library.entries[hand.row].passage.section_path
             matched, missed = _kinds_matched(asked, path)
+            if asked and not matched:  # a name in its title answers only in a section of the kind asked for
+                hand = replace(hand, score=hand.score - TITLE_MATCH_WEIGHT * hand.title_match)
             candidates.append(
                 replace(
                     hand,

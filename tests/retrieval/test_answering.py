@@ -302,3 +302,32 @@ def test_a_compound_keeps_a_word_it_shares_with_the_place_named() -> None:
     query = parse_query("Sở Y tế tổ chức sơ kết phong trào vào năm nào?")
     terms = question_terms(query, {"so", "y", "te"}, named_phrases=["so y te"])
     assert "so ket" in terms.compounds
+
+
+def test_a_participant_named_in_a_title_answers_only_in_a_section_of_the_kind_asked(tmp_path: Path) -> None:
+    from knowledge.passages import Passage
+    from tests.retrieval.conftest import WARD
+
+    settings = Settings(data_dir=tmp_path)
+    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings, inner=FakeEmbeddings()))
+    sections = [
+        (
+            ("II. Đối tượng, nội dung", "1. Đối tượng thi đua"),
+            "1. Đối tượng thi đua\na) Tập thể: các tổ dân phố, trường học, doanh nghiệp trên địa bàn.\n"
+            "b) Cá nhân: cán bộ, công chức và người dân.",
+        ),
+        (
+            ("III. Tiêu chí thi đua", "a) Đối với tập thể"),
+            "a) Đối với tập thể\n- Nội bộ đoàn kết, gương mẫu, hoàn thành nhiệm vụ thi đua được giao.",
+        ),
+    ]
+    passages = [
+        Passage(f"{WARD.document}:{i}", WARD.document, i, path, text, text) for i, (path, text) in enumerate(sections)
+    ]
+    index.replace_document(WARD.document, passages, WARD)
+    answerer = Answerer(index)
+    answerer.load(index.all_passages(), [])
+    scope = answerer.answer("Những tập thể nào là đối tượng thi đua ở phường Hoa Sen?")
+    assert "tổ dân phố" in scope.text and scope.sources[0].section.endswith("Đối tượng thi đua")
+    criteria = answerer.answer("tiêu chí thi đua đối với tập thể ở phường Hoa Sen là gì?")
+    assert "đoàn kết" in criteria.text.split("\n")[0]
