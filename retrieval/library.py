@@ -44,7 +44,14 @@ class Entry:
 class Library:
     """The loaded knowledge, read by ranking and by every answer kind."""
 
-    def __init__(self, passages: Sequence[StoredPassage] = (), facts: Sequence[Fact] = ()) -> None:
+    def __init__(
+        self,
+        passages: Sequence[StoredPassage] = (),
+        facts: Sequence[Fact] = (),
+        *,
+        resolver: LocalityResolver | None = None,
+    ) -> None:
+        """Index ``passages``; ``resolver`` finds plans among every plan held (by default, among these passages')."""
         by_passage: dict[str, list[Fact]] = {}
         for fact in facts:
             by_passage.setdefault(fact.passage_id, []).append(fact)
@@ -60,7 +67,7 @@ class Library:
             rows_by_doc.setdefault(stored.passage.document, []).append(row)
         self.doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in rows_by_doc.items()}
         self.metas = {s.meta.document: s.meta for s in passages}
-        self.resolver = LocalityResolver(self.metas.values())
+        self.resolver = resolver if resolver is not None else LocalityResolver(self.metas.values())
         by_doc: dict[str, list[Passage]] = {}
         for s in passages:
             by_doc.setdefault(s.passage.document, []).append(s.passage)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +18,7 @@ from langchain_core.embeddings import Embeddings
 
 from core.settings import Settings
 from knowledge.passages import Passage, PlanMeta
+from retrieval.catalog import PlanRecord, implemented_plans
 
 COLLECTION = "plan_passages"
 SECTION_SEPARATOR = " › "
@@ -45,8 +48,8 @@ def make_chroma_client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
-def _metadata(passage: Passage, meta: PlanMeta) -> dict[str, Any]:
-    return {
+def _metadata(passage: Passage, meta: PlanMeta, plan: dict[str, str] | None = None) -> dict[str, Any]:
+    return (plan or {}) | {
         "document": passage.document,
         "order": passage.order,
         "section": SECTION_SEPARATOR.join(passage.section_path),
@@ -62,6 +65,15 @@ def _metadata(passage: Passage, meta: PlanMeta) -> dict[str, Any]:
         "aliases": "|".join(meta.aliases),
         "suggested": meta.suggested,
     }
+
+
+def _plan_fields(passages: Sequence[Passage], meta: PlanMeta) -> dict[str, str]:
+    """What the catalog reads from a plan's first passage: the plans it implements and a version of its text."""
+    digest = hashlib.sha256()
+    for p in passages:
+        digest.update(f"{p.id}\x00{p.section}\x00{p.text}\x01".encode())
+    digest.update(repr(meta).encode())
+    return {"implements": json.dumps(implemented_plans(meta, passages)), "version": digest.hexdigest()[:16]}
 
 
 def _from_record(pid: str, text: str, md: dict[str, Any]) -> StoredPassage:
@@ -122,9 +134,10 @@ class PassageIndex:
         self.delete_document(document)
         if not passages:
             return
+        plan = _plan_fields(passages, meta)
         self._store.add_texts(
             texts=[p.text for p in passages],
-            metadatas=[_metadata(p, meta) for p in passages],
+            metadatas=[_metadata(p, meta, plan if i == 0 else None) for i, p in enumerate(passages)],
             ids=[p.id for p in passages],
         )
 
@@ -154,15 +167,30 @@ class PassageIndex:
 
     def all_passages(self) -> list[StoredPassage]:
         """Every stored passage with its plan metadata, in document and reading order."""
-        records = self._store.get(include=["metadatas", "documents"])
-        stored = [
-            _from_record(pid, text or "", dict(md or {}))
-            for pid, text, md in zip(
-                records.get("ids") or [], records.get("documents") or [], records.get("metadatas") or [], strict=True
-            )
-        ]
-        stored.sort(key=lambda s: (s.passage.document, s.passage.order))
-        return stored
+        return _sorted_records(self._store.get(include=["metadatas", "documents"]))
+
+    def passages_of(self, documents: Sequence[str]) -> list[StoredPassage]:
+        """The stored passages of ``documents``, in document and reading order (read from the store, not kept)."""
+        wanted = sorted(set(documents))
+        if not wanted:
+            return []
+        where: dict[str, Any] = {"document": wanted[0]} if len(wanted) == 1 else {"document": {"$in": wanted}}
+        records = self._store.get(where=where, include=["metadatas", "documents"])
+        return _sorted_records(records)
+
+    def plan_records(self) -> list[PlanRecord]:
+        """Every plan's catalog record, read from its first passage (a plan indexed before the catalog existed has
+        its card read from its passages once)."""
+        records = self._store.get(where={"order": 0}, include=["metadatas", "documents"])
+        plans: list[PlanRecord] = []
+        for stored, md in zip(_sorted_records(records), _sorted_metadatas(records), strict=True):
+            if "implements" in md:
+                implements = tuple((str(n), str(i)) for n, i in json.loads(str(md["implements"])))
+                plans.append(PlanRecord(stored.meta, implements, str(md.get("version", ""))))
+            else:
+                passages = [s.passage for s in self.passages_of([stored.meta.document])]
+                plans.append(PlanRecord(stored.meta, implemented_plans(stored.meta, passages)))
+        return plans
 
     def search(self, query: str, k: int, documents: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """Dense search: ``(passage id, cosine similarity)`` best first, optionally only within ``documents``."""
@@ -177,3 +205,21 @@ class PassageIndex:
             vector, k=k, filter=where
         )
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+
+
+def _sorted_records(records: Any) -> list[StoredPassage]:
+    """Chroma's ``get`` result as stored passages in document and reading order."""
+    stored = [
+        _from_record(pid, text or "", dict(md or {}))
+        for pid, text, md in zip(
+            records.get("ids") or [], records.get("documents") or [], records.get("metadatas") or [], strict=True
+        )
+    ]
+    stored.sort(key=lambda s: (s.passage.document, s.passage.order))
+    return stored
+
+
+def _sorted_metadatas(records: Any) -> list[dict[str, Any]]:
+    """The metadata of Chroma's ``get`` result in the order of ``_sorted_records``."""
+    mds = [dict(md or {}) for md in records.get("metadatas") or []]
+    return sorted(mds, key=lambda md: (str(md.get("document", "")), int(md.get("order", 0))))
