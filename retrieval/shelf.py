@@ -9,17 +9,19 @@ with the places asked about, not with the country. A small corpus is one library
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from knowledge.passages import Fact
 from retrieval.catalog import Catalog, PlanRecord, implemented_plans
-from retrieval.library import Library
+from retrieval.library import Library, plan_features
 from retrieval.vectorstore import PassageIndex, StoredPassage
 
 SMALL_CORPUS = 20  # up to this many plans, every question sees every plan (one library, as the bundled five)
-SCOPES_KEPT = 48  # libraries kept between questions (each a few plans: about a megabyte)
+SCOPES_KEPT = 32  # libraries kept between questions (each a few plans: a few megabytes)
+PLANS_KEPT = 48  # plans whose passages and lexical features are kept (the provinces' plans are in most scopes)
 
 
 class PlanSource(Protocol):
@@ -84,6 +86,15 @@ class IndexSource:
         return self._facts(documents) if self._facts is not None else []
 
 
+@dataclass(frozen=True)
+class _Shard:
+    """One plan as read and worked out once: its passages, facts and the passages' lexical features."""
+
+    passages: list[StoredPassage]
+    facts: list[Fact]
+    features: list[Counter[str]]
+
+
 class Shelf:
     """The catalog of every plan and the libraries of the scopes asked about lately."""
 
@@ -92,6 +103,7 @@ class Shelf:
         self._capacity = capacity
         self.catalog = Catalog(source.records() if source is not None else ())
         self._libraries: OrderedDict[tuple[str, ...], Library] = OrderedDict()
+        self._shards: OrderedDict[str, _Shard] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -121,8 +133,33 @@ class Shelf:
     def _build(self, documents: tuple[str, ...]) -> Library:
         if self._source is None or not documents:
             return Library(resolver=self.catalog.resolver)
-        passages = self._source.passages(documents)
-        return Library(passages, self._source.facts(documents), resolver=self.catalog.resolver)
+        shards = self._shards_of(documents)
+        return Library(
+            [s for shard in shards for s in shard.passages],
+            [f for shard in shards for f in shard.facts],
+            resolver=self.catalog.resolver,
+            features=[c for shard in shards for c in shard.features],
+        )
+
+    def _shards_of(self, documents: tuple[str, ...]) -> list[_Shard]:
+        """The plans' shards in document order: kept ones reused, the others read in one go."""
+        assert self._source is not None
+        with self._lock:
+            kept = {d: self._shards[d] for d in documents if d in self._shards}
+            for doc in kept:
+                self._shards.move_to_end(doc)
+        missing = [d for d in documents if d not in kept]
+        if missing:
+            passages = self._source.passages(missing)
+            facts = self._source.facts(missing)
+            for doc in missing:
+                own = [s for s in passages if s.passage.document == doc]
+                kept[doc] = _Shard(own, [f for f in facts if f.document == doc], plan_features(own))
+            with self._lock:
+                self._shards.update((d, kept[d]) for d in missing)
+                while len(self._shards) > PLANS_KEPT:
+                    self._shards.popitem(last=False)
+        return [kept[d] for d in documents]
 
     def refresh(self) -> list[str]:
         """Read the catalog again; drop the libraries holding a plan that was added, replaced or removed.
@@ -133,13 +170,13 @@ class Shelf:
             return []
         fresh = Catalog(self._source.records())
         old = self.catalog.records
-        changed = sorted(
-            d for d in set(old) | set(fresh.records) if old.get(d) != fresh.records.get(d)
-        )
+        changed = sorted(d for d in set(old) | set(fresh.records) if old.get(d) != fresh.records.get(d))
         with self._lock:
             self.catalog = fresh
             if len(fresh) <= SMALL_CORPUS and changed:
                 self._libraries.clear()  # one library over everything: a new plan belongs in it
             for key in [k for k in self._libraries if set(k) & set(changed)]:
                 del self._libraries[key]
+            for doc in changed:
+                self._shards.pop(doc, None)
         return changed
