@@ -139,10 +139,10 @@ def places(count: int, avoid: Iterable[str] = ()) -> list[_Place]:
             locality=f"{level} {name}",
             number=f"{120 + i * 7}/KH-UBND",
             date=f"2025-07-{1 + i % 27:02d}",
-            aliases=(name, f"UBND {level} {name}"),
+            aliases=(name, f"UBND {level} {name}", *((f"TP {name}",) if level == "thành phố" else ())),
         )
         out.append(_Place(meta, (level, name), "thành phố"))
-    names = iter(commune_names(avoid))
+    names = iter(commune_names([*avoid, *(name for _, name in PROVINCES)]))
     serial = 0
     while len(out) < count:
         province = PROVINCES[serial % len(PROVINCES)]
@@ -155,7 +155,8 @@ def places(count: int, avoid: Iterable[str] = ()) -> list[_Place]:
             bare = next(names)
             level = "phường" if rng.random() < WARD_SHARE else "xã"
             name, template = f"{level} {bare}", level
-            aliases, issuer = (bare, f"{name}, {province[0]} {province[1]}"), f"UBND {level} {bare}"
+            short = ("P. " if level == "phường" else "X. ") + bare
+            aliases, issuer = (bare, short, f"{name}, {province[0]} {province[1]}"), f"UBND {level} {bare}"
         meta = PlanMeta(
             document=f"gen_{len(out):04d}_{fold(name).lower().replace(' ', '_').replace(',', '')}.txt",
             title="",
@@ -218,12 +219,17 @@ def _alias_target(alias: str, meta: PlanMeta, bare: str) -> str:
     return bare
 
 
-def generate(bundled: Sequence[tuple[PlanMeta, list[Passage]]], count: int) -> list[Generated]:
-    """``count`` generated plans, each from the bundled plan of its level (wards in turn from the bundled wards)."""
+def generate(
+    bundled: Sequence[tuple[PlanMeta, list[Passage]]], count: int, questions: Iterable[str] = ()
+) -> list[Generated]:
+    """``count`` generated plans, each from the bundled plan of its level (wards in turn from the bundled wards).
+
+    No place is named like a word pair of the bundled texts or of ``questions`` ("cho mình hỏi" is no "Minh Hội").
+    """
     by_level: dict[str, list[tuple[PlanMeta, list[Passage]]]] = {}
     for meta, passages in bundled:
         by_level.setdefault(meta.level, []).append((meta, passages))
-    avoid = _word_pairs(p.text for _, passages in bundled for p in passages)
+    avoid = _word_pairs([*(p.text for _, passages in bundled for p in passages), *questions])
     plan_places = places(count, avoid)
     by_province = {p.province[1]: p.meta for p in plan_places if p.meta.level in {"tỉnh", "thành phố"}}
     out = []

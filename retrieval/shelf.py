@@ -179,4 +179,5 @@ class Shelf:
                 del self._libraries[key]
             for doc in changed:
                 self._shards.pop(doc, None)
+
         return changed

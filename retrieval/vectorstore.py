@@ -141,6 +141,19 @@ class PassageIndex:
             ids=[p.id for p in passages],
         )
 
+    def add_documents(self, plans: Sequence[tuple[PlanMeta, Sequence[Passage]]]) -> None:
+        """Add plans not indexed yet, in one write (building a corpus afresh: no old passages to look for)."""
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        ids: list[str] = []
+        for meta, passages in plans:
+            plan = _plan_fields(passages, meta)
+            texts += [p.text for p in passages]
+            metadatas += [_metadata(p, meta, plan if i == 0 else None) for i, p in enumerate(passages)]
+            ids += [p.id for p in passages]
+        if ids:
+            self._store.add_texts(texts=texts, metadatas=metadatas, ids=ids)
+
     def delete_document(self, document: str) -> None:
         """Remove every passage of ``document``."""
         existing = self._store.get(where={"document": document}, include=[])
