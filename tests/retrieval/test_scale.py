@@ -10,9 +10,9 @@ import pytest
 
 from core.settings import Settings
 from knowledge.passages import Passage, PlanMeta
+from knowledge.place_names import FIRST_SYLLABLES, SECOND_SYLLABLES
 from retrieval.answering import Answerer
 from retrieval.catalog import Catalog, Level, PlanRecord, implemented_plans, level_of
-from knowledge.place_names import FIRST_SYLLABLES, SECOND_SYLLABLES
 from retrieval.corpus import renamer
 from retrieval.embeddings import make_embeddings
 from retrieval.shelf import SMALL_CORPUS, IndexSource
@@ -100,7 +100,7 @@ def test_a_question_naming_a_ward_is_answered_from_its_plan(many: Answerer) -> N
 
 
 def test_a_library_holds_the_asked_plan_and_those_above_it(many: Answerer, country: PassageIndex) -> None:
-    shelf = many._shelf  # noqa: SLF001 - what is loaded is the point of this test
+    shelf = many._shelf  # what is loaded is the point of this test
     library = shelf.library(shelf.catalog.scope(["ward_07.txt"]))
     assert set(library.metas) == {"ward_07.txt", CITY.document}
     assert len(library.entries) == len(country.passages_of(["ward_07.txt", CITY.document]))
