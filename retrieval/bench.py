@@ -250,7 +250,7 @@ def _build(
     return time.perf_counter() - start
 
 
-def _group(stored: Sequence[StoredPassage]) -> list[tuple[PlanMeta, list[Passage]]]:
+def group_plans(stored: Sequence[StoredPassage]) -> list[tuple[PlanMeta, list[Passage]]]:
     plans: dict[str, tuple[PlanMeta, list[Passage]]] = {}
     for item in stored:
         plans.setdefault(item.meta.document, (item.meta, []))[1].append(item.passage)
@@ -333,7 +333,7 @@ def run_bench(
     stored = source.all_passages()
     if not stored:
         raise LookupError("Chưa có kế hoạch nào trong chỉ mục: hãy chạy `thidua ingest` trước.")
-    bundled = _group(stored)
+    bundled = group_plans(stored)
     say("the bundled plans' question bank: keeping the questions they answer")
     templates = answered_items(source, bank_items())
     results: list[BenchFigures] = []

@@ -220,11 +220,17 @@ def _alias_target(alias: str, meta: PlanMeta, bare: str) -> str:
 
 
 def generate(
-    bundled: Sequence[tuple[PlanMeta, list[Passage]]], count: int, questions: Iterable[str] = ()
+    bundled: Sequence[tuple[PlanMeta, list[Passage]]],
+    count: int,
+    questions: Iterable[str] = (),
+    *,
+    beside: bool = False,
 ) -> list[Generated]:
     """``count`` generated plans, each from the bundled plan of its level (wards in turn from the bundled wards).
 
     No place is named like a word pair of the bundled texts or of ``questions`` ("cho mình hỏi" is no "Minh Hội").
+    ``beside``: the bundled plans are held too, so a province that has a bundled plan gets no generated one, and
+    its communes cite the bundled plan.
     """
     by_level: dict[str, list[tuple[PlanMeta, list[Passage]]]] = {}
     for meta, passages in bundled:
@@ -232,8 +238,13 @@ def generate(
     avoid = _word_pairs([*(p.text for _, passages in bundled for p in passages), *questions])
     plan_places = places(count, avoid)
     by_province = {p.province[1]: p.meta for p in plan_places if p.meta.level in {"tỉnh", "thành phố"}}
+    held = {fold(meta.locality): meta for meta, _ in bundled} if beside else {}
+    for name, meta in list(by_province.items()):
+        by_province[name] = held.get(fold(meta.locality), meta)
     out = []
     for serial, place in enumerate(plan_places):
+        if fold(place.meta.locality) in held:
+            continue
         pool = by_level.get(place.template_level) or by_level.get("phường") or next(iter(by_level.values()))
         template, passages = pool[serial % len(pool)]
         parent = _parent(place, by_province)
