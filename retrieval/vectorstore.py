@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
@@ -23,6 +24,7 @@ from retrieval.catalog import PlanRecord, implemented_plans
 COLLECTION = "plan_passages"
 SECTION_SEPARATOR = " › "
 EMBED_BATCH = 16
+EXACT_SEARCH_PLANS = 50  # up to this many plans, dense search compares the query with each of their passages
 
 
 @dataclass(frozen=True)
@@ -206,18 +208,39 @@ class PassageIndex:
         return plans
 
     def search(self, query: str, k: int, documents: Iterable[str] | None = None) -> list[tuple[str, float]]:
-        """Dense search: ``(passage id, cosine similarity)`` best first, optionally only within ``documents``."""
+        """Dense search: ``(passage id, cosine similarity)`` best first, optionally only within ``documents``.
+
+        Within a few plans the search is exact, over their vectors read from the store: the approximate (HNSW)
+        search with a filter keeping a few dozen passages out of tens of thousands finds none of them.
+        """
         wanted = sorted(set(documents)) if documents is not None else None
         if wanted is not None and not wanted:
             return []
+        vector = self._embeddings.embed_query(query)
+        if wanted is not None and len(wanted) <= EXACT_SEARCH_PLANS:
+            return self._exact(vector, k, wanted)
         where: dict[str, Any] | None = None
         if wanted is not None:
             where = {"document": wanted[0]} if len(wanted) == 1 else {"document": {"$in": wanted}}
-        vector = self._embeddings.embed_query(query)
         hits: list[tuple[LCDocument, float]] = self._store.similarity_search_by_vector_with_relevance_scores(
             vector, k=k, filter=where
         )
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+
+    def _exact(self, vector: list[float], k: int, documents: list[str]) -> list[tuple[str, float]]:
+        """Cosine similarity to every passage of ``documents``, the ``k`` best."""
+        where: dict[str, Any] = {"document": documents[0]} if len(documents) == 1 else {"document": {"$in": documents}}
+        records = self._store.get(where=where, include=["embeddings"])
+        ids = list(records.get("ids") or [])
+        embeddings = records.get("embeddings")
+        if not ids or embeddings is None:
+            return []
+        matrix = np.asarray(embeddings, dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query)) or 1.0)
+        similarity = matrix @ query / np.where(norms == 0, 1.0, norms)
+        order = np.argsort(-similarity)[:k]
+        return [(str(ids[i]), float(similarity[i])) for i in order]
 
 
 def _sorted_records(records: Any) -> list[StoredPassage]:

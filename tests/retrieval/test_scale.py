@@ -144,3 +144,10 @@ def test_renaming_keeps_the_style_of_what_it_replaces() -> None:
     assert rename("p. hoa sen bc trước ngày 20/11") == "p. tan hoa bc trước ngày 22/11"
     assert rename("ở phường hoa sen đạt 80% trở lên") == "ở phường tân hòa đạt 75% trở lên"
     assert rename("Hoa Sena") == "Hoa Sena"  # only whole names
+
+
+def test_dense_search_within_one_plan_among_many_finds_its_passages(country: PassageIndex) -> None:
+    hits = country.search("báo cáo tình hình thực hiện phong trào", 3, ["ward_07.txt"])
+    assert len(hits) == 3
+    assert all(pid.startswith("ward_07.txt:") for pid, _ in hits)
+    assert hits[0][1] >= hits[1][1] >= hits[2][1]
