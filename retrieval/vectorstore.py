@@ -173,7 +173,8 @@ class PassageIndex:
 
     def documents(self) -> set[str]:
         """Names of the documents present in the index."""
-        records = self._store.get(include=["metadatas"])
+        # each plan's first passage only: reading every passage's metadata fails (too many SQL variables) and is slow
+        records = self._store.get(where={"order": 0}, include=["metadatas"])
         return {str(md["document"]) for md in records.get("metadatas") or [] if md}
 
     def has_document(self, document: str) -> bool:

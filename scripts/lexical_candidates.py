@@ -29,12 +29,11 @@ import numpy as np
 import psycopg
 
 from core.settings import get_settings
-from core.vietnamese import fold
 from retrieval import bench
 from retrieval.corpus import Generated, generate
 from retrieval.embeddings import make_embeddings
 from retrieval.evaluation import passage_overlap
-from retrieval.lexical import char_trigrams
+from retrieval.lexical import char_trigrams, syllables
 from retrieval.query import parse_query
 from retrieval.shelf import HeldSource, Shelf
 from retrieval.terms import question_terms
@@ -92,12 +91,14 @@ def postgres(
     with psycopg.connect(url, autocommit=True) as db:
         db.execute(f"DROP TABLE IF EXISTS {TABLE}")
         start = time.perf_counter()
-        db.execute(f"CREATE TABLE {TABLE} (id text PRIMARY KEY, document text NOT NULL, body tsvector NOT NULL)")
-        with db.cursor() as cursor, cursor.copy(f"COPY {TABLE} (id, document, body) FROM STDIN") as copy:
+        db.execute(
+            f"CREATE TABLE {TABLE} (id text PRIMARY KEY, document text NOT NULL, folded text NOT NULL, "
+            "body tsvector GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED)"
+        )
+        with db.cursor() as cursor, cursor.copy(f"COPY {TABLE} (id, document, folded) FROM STDIN") as copy:
             for s in stored:
-                folded = fold(f"{' '.join(s.passage.section_path)} {s.passage.text}")
-                copy.write_row((s.passage.id, s.passage.document, folded))
-        db.execute(f"UPDATE {TABLE} SET body = to_tsvector('simple', body::text)")  # noqa: S608 - a constant name
+                words = syllables(f"{' '.join(s.passage.section_path)} {s.passage.text}")
+                copy.write_row((s.passage.id, s.passage.document, " ".join(words)))
         db.execute(f"CREATE INDEX ON {TABLE} USING gin (body)")
         db.execute(f"CREATE INDEX ON {TABLE} (document)")
         db.execute(f"ANALYZE {TABLE}")
