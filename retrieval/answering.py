@@ -108,6 +108,8 @@ class Answerer:
         docs, phrases = shelf.catalog.resolver.named(query.text)
         if not docs and locality:
             docs = shelf.catalog.resolver.documents_named(locality)
+        if not docs and not shelf.small:  # among many plans, a plan's number names it as well as its place
+            docs = shelf.catalog.numbered(query.text)
         library = self._library_for(docs)
         named_words = {w for phrase in phrases for w in phrase.split()}
         terms = question_terms(

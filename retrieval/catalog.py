@@ -13,6 +13,8 @@ from knowledge.card import read_card
 from knowledge.passages import Passage, PlanMeta
 from retrieval.scoping import LocalityResolver
 
+_CITED_NUMBER = re.compile(r"\b(\d{1,5}\s*/\s*kh\s*[-–]\s*[a-z]+)")
+
 
 class Level(IntEnum):
     """How high a plan stands: a commune's plan implements its province's, which implements the national one."""
@@ -72,11 +74,20 @@ class Catalog:
         by_number: dict[str, list[PlanRecord]] = {}
         for record in self.records.values():
             by_number.setdefault(_number_key(record.meta.number), []).append(record)
+        self._by_number = by_number
         self.parent = {
             doc: parent
             for doc, record in self.records.items()
             if (parent := self._parent(record, by_number)) is not None and parent != doc
         }
+
+    def numbered(self, text: str, most: int = 5) -> list[str]:
+        """The plans whose number ``text`` cites ("Kế hoạch số 99/KH-UBND"), if no more than ``most`` share it."""
+        found: list[str] = []
+        for number in _CITED_NUMBER.findall(fold(text)):
+            held = self._by_number.get(_number_key(number), [])
+            found += [r.meta.document for r in held if r.meta.document not in found]
+        return found if len(found) <= most else []
 
     def __len__(self) -> int:
         return len(self.records)

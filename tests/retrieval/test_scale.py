@@ -151,3 +151,9 @@ def test_dense_search_within_one_plan_among_many_finds_its_passages(country: Pas
     assert len(hits) == 3
     assert all(pid.startswith("ward_07.txt:") for pid, _ in hits)
     assert hits[0][1] >= hits[1][1] >= hits[2][1]
+
+
+def test_among_many_plans_a_cited_number_names_its_plan(many: Answerer) -> None:
+    answer = many.answer("Kế hoạch số 19/KH-UBND do đơn vị nào ban hành?")
+    assert answer.found
+    assert f"UBND phường {place(7)}" in answer.text
