@@ -192,22 +192,27 @@ def _pairs(
     new_province = province[1] or "cả nước"
     pairs = [(template.locality, meta.locality), (template.issuer, meta.issuer), (template.number, meta.number)]
     pairs += [(template.title, meta.title)] if meta.title else []
-    bare_old = template.locality.split(" ", 1)[-1] if template.level != "sở" else "Sở Y tế"
-    bare_new = meta.locality.split(" ", 1)[-1] if meta.level != "sở" else meta.locality.removesuffix(f" {province[1]}")
-    if meta is NATIONAL:
-        bare_new = "toàn quốc"
+    bare_new = _bare(meta, province)
     pairs += [(alias, _alias_target(alias, meta, bare_new)) for alias in template.aliases if old_province not in alias]
-    pairs += [(bare_old, bare_new)]
+    pairs += [(template.locality.split(" ", 1)[-1] if template.level != "sở" else "Sở Y tế", bare_new)]
     if old_province:
-        pairs += [
-            (f"{word} {old_province}", f"{province[0]} {new_province}".strip())
-            for word in ("thành phố", "Thành phố", "tỉnh", "Tỉnh", "TP")
-        ]
+        levels = ("thành phố", "Thành phố", "tỉnh", "Tỉnh", "TP")
+        pairs += [(f"{word} {old_province}", f"{province[0]} {new_province}".strip()) for word in levels]
         pairs += [(old_province, new_province)]
-    if parent is not None:
-        for number, issuer in cited:
-            pairs += [(number, parent.number)] + ([(issuer, parent.issuer)] if issuer else [])
-    return pairs
+    return pairs + (_citation_pairs(cited, parent) if parent is not None else [])
+
+
+def _citation_pairs(cited: Sequence[tuple[str, str]], parent: PlanMeta) -> list[tuple[str, str]]:
+    """The plan the bundled one cites becomes the generated one's parent: its number and its issuer."""
+    pairs = [(number, parent.number) for number, _ in cited]
+    return pairs + [(issuer, parent.issuer) for _, issuer in cited if issuer]
+
+
+def _bare(meta: PlanMeta, province: tuple[str, str]) -> str:
+    """A generated plan's place without its level word ("Tân Hòa"; "Sở Nội vụ" for a department)."""
+    if meta is NATIONAL:
+        return "toàn quốc"
+    return meta.locality.split(" ", 1)[-1] if meta.level != "sở" else meta.locality.removesuffix(f" {province[1]}")
 
 
 def _alias_target(alias: str, meta: PlanMeta, bare: str) -> str:
@@ -235,38 +240,40 @@ def generate(
     by_level: dict[str, list[tuple[PlanMeta, list[Passage]]]] = {}
     for meta, passages in bundled:
         by_level.setdefault(meta.level, []).append((meta, passages))
-    avoid = _word_pairs([*(p.text for _, passages in bundled for p in passages), *questions])
-    plan_places = places(count, avoid)
-    by_province = {p.province[1]: p.meta for p in plan_places if p.meta.level in {"tỉnh", "thành phố"}}
+    plan_places = places(count, _word_pairs([*(p.text for _, passages in bundled for p in passages), *questions]))
     held = {fold(meta.locality): meta for meta, _ in bundled} if beside else {}
-    for name, meta in list(by_province.items()):
-        by_province[name] = held.get(fold(meta.locality), meta)
+    by_province = _provinces(plan_places, held)
     out = []
     for serial, place in enumerate(plan_places):
-        if fold(place.meta.locality) in held:
-            continue
-        pool = by_level.get(place.template_level) or by_level.get("phường") or next(iter(by_level.values()))
-        template, passages = pool[serial % len(pool)]
-        parent = _parent(place, by_province)
-        meta = place.meta if place.meta.title else replace(place.meta, title=_title(template, place))
-        cited = [(r.number, r.issuer) for r in read_card(template, passages).implements]
-        rng = random.Random(f"{SEED}:{meta.document}")
-        rename = renamer(_pairs(template, meta, parent, cited, place.province), rng.randint(-6, 6), rng.randint(-9, 9))
-        new_passages = [
-            replace(
-                p,
-                id=f"{meta.document}:{p.order}",
-                document=meta.document,
-                text=rename(p.text),
-                original=rename(p.original),
-            )
-            for p in passages
-        ]
-        if parent is not None and not cited:
-            new_passages[0] = replace(new_passages[0], text=_citing(parent) + new_passages[0].text)
-        origin = {new.text: old.text for new, old in zip(new_passages, passages, strict=True)}
-        out.append(Generated(meta, new_passages, template, rename, origin))
+        if fold(place.meta.locality) not in held:
+            pool = by_level.get(place.template_level) or next(iter(by_level.values()))
+            out.append(_derive(place, pool[serial % len(pool)], _parent(place, by_province)))
     return out
+
+
+def _provinces(plan_places: Sequence[_Place], held: dict[str, PlanMeta]) -> dict[str, PlanMeta]:
+    """Each province's plan by name: the held one where there is one, else the generated one."""
+    provinces = [p for p in plan_places if p.meta.level in {"tỉnh", "thành phố"}]
+    return {p.province[1]: held.get(fold(p.meta.locality), p.meta) for p in provinces}
+
+
+def _derive(place: _Place, template: tuple[PlanMeta, list[Passage]], parent: PlanMeta | None) -> Generated:
+    """One generated plan: the bundled plan's passages renamed for ``place``, citing ``parent``."""
+    template_meta, passages = template
+    meta = place.meta if place.meta.title else replace(place.meta, title=_title(template_meta, place))
+    cited = [(r.number, r.issuer) for r in read_card(template_meta, passages).implements]
+    rng = random.Random(f"{SEED}:{meta.document}")
+    rename = renamer(_pairs(template_meta, meta, parent, cited, place.province), rng.randint(-6, 6), rng.randint(-9, 9))
+    new_passages = [
+        replace(
+            p, id=f"{meta.document}:{p.order}", document=meta.document, text=rename(p.text), original=rename(p.original)
+        )
+        for p in passages
+    ]
+    if parent is not None and not cited:
+        new_passages[0] = replace(new_passages[0], text=_citing(parent) + new_passages[0].text)
+    origin = {new.text: old.text for new, old in zip(new_passages, passages, strict=True)}
+    return Generated(meta, new_passages, template_meta, rename, origin)
 
 
 def _title(template: PlanMeta, place: _Place) -> str:

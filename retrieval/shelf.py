@@ -150,16 +150,24 @@ class Shelf:
                 self._shards.move_to_end(doc)
         missing = [d for d in documents if d not in kept]
         if missing:
-            passages = self._source.passages(missing)
-            facts = self._source.facts(missing)
-            for doc in missing:
-                own = [s for s in passages if s.passage.document == doc]
-                kept[doc] = _Shard(own, [f for f in facts if f.document == doc], plan_features(own))
+            read = self._read(missing)
+            kept.update(read)
             with self._lock:
-                self._shards.update((d, kept[d]) for d in missing)
+                self._shards.update(read)
                 while len(self._shards) > PLANS_KEPT:
                     self._shards.popitem(last=False)
         return [kept[d] for d in documents]
+
+    def _read(self, documents: list[str]) -> dict[str, _Shard]:
+        """The plans' shards, read from the source in one go."""
+        assert self._source is not None
+        passages = self._source.passages(documents)
+        facts = self._source.facts(documents)
+        shards = {}
+        for doc in documents:
+            own = [s for s in passages if s.passage.document == doc]
+            shards[doc] = _Shard(own, [f for f in facts if f.document == doc], plan_features(own))
+        return shards
 
     def refresh(self) -> list[str]:
         """Read the catalog again; drop the libraries holding a plan that was added, replaced or removed.
