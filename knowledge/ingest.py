@@ -301,10 +301,13 @@ def index_is_stale(*, session: Session, sink: PassageSink, folder: Path) -> bool
     return bool(bundled_active - {p.name for p in files})
 
 
-def active_facts(*, session: Session) -> list[Fact]:
-    """The extracted facts of every plan in the knowledge base."""
+def active_facts(*, session: Session, documents: Sequence[str] | None = None) -> list[Fact]:
+    """The extracted facts of every plan in the knowledge base (or only of ``documents``)."""
     facts: list[Fact] = []
-    for document in session.scalars(select(Document).where(Document.is_active.is_(True)).order_by(Document.name)):
+    query = select(Document).where(Document.is_active.is_(True)).order_by(Document.name)
+    if documents is not None:
+        query = query.where(Document.name.in_(list(documents)))
+    for document in session.scalars(query):
         for item in document.facts or []:
             facts.append(
                 Fact(

@@ -6,7 +6,7 @@ kind of answer), ``compose`` (quotes and citations), ``follow_up`` (questions re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge.passages import Fact, Passage
 from retrieval.answers import Answer, Source, answer_to_json, format_answer_text
@@ -21,8 +21,15 @@ from retrieval.library import Library
 from retrieval.linear_model import LinearModel
 from retrieval.query import parse_query, warm_up
 from retrieval.ranking import RANK_FEATURES, RANK_MODEL_FILE, Question, Ranker, rank_features
+from retrieval.shelf import HeldSource, PlanSource, Shelf
 from retrieval.terms import question_terms
 from retrieval.vectorstore import PassageIndex, StoredPassage
+
+# Said under an answer drawn from the highest-level plan because the question named no place among many plans.
+BROAD_NOTE = (
+    "\n\nĐây là nội dung kế hoạch cấp trên cùng ({plans}); kế hoạch của từng tỉnh, thành phố, xã, phường có thể "
+    "quy định khác. Anh/chị hãy nêu tên địa bàn trong câu hỏi hoặc chọn địa bàn bằng lệnh /diaban."
+)
 
 __all__ = ["Answer", "Answerer", "Source", "answer_to_json", "format_answer_text"]
 
@@ -46,25 +53,37 @@ class Answerer:
         self._decline = DeclineModel.shipped()
         self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
         self._plan_model = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)
-        self._library = Library()
+        self._shelf = Shelf()
 
     def load(self, passages: list[StoredPassage], facts: list[Fact]) -> None:
-        """Rebuild the lexical index, places, document cards and fact lookup from the stored passages."""
-        self._library = Library(passages, facts)  # swapped whole: answers under way keep the snapshot they began with
+        """Hold exactly these passages and facts (tests, evaluation): no store is read afterwards."""
+        self.attach(HeldSource(passages, facts))
+
+    def attach(self, source: PlanSource) -> None:
+        """Answer from the plans of ``source``, read a few plans at a time as questions need them."""
+        self._shelf = Shelf(source)  # swapped whole: answers under way keep the snapshot they began with
         warm_up()
+
+    def refresh(self) -> list[str]:
+        """Take in the plans added, replaced or removed since the last look; the plans that changed."""
+        return self._shelf.refresh()
 
     def localities(self) -> list[str]:
         """Known localities and issuers, for the /diaban choice."""
-        return self._library.resolver.localities()
+        return self._shelf.catalog.resolver.localities()
 
     def follow_up(self, question: str, previous: str | None) -> str:
         """The whole question a follow-up stands for, given the previous one (subject or locality carried over)."""
-        return read_follow_up(question, previous, Places(self._library.resolver.named))
+        return read_follow_up(question, previous, Places(self._shelf.catalog.resolver.named))
 
     def answer(self, question: str, *, locality: str | None = None) -> Answer:
         """Answer ``question``; ``locality`` (a remembered /diaban choice) scopes it unless the question names one."""
         ctx = self._context(question, locality)
-        return STRATEGIES[choose(ctx)](ctx)
+        answer = STRATEGIES[choose(ctx)](ctx)
+        if self._shelf.small or ctx.question.docs or not answer.found:
+            return answer
+        plans = ", ".join(m.citation for m in ctx.library.metas.values())
+        return replace(answer, text=answer.text + BROAD_NOTE.format(plans=plans))
 
     def kind(self, question: str, *, locality: str | None = None) -> AnswerKind:
         """The kind of answer ``question`` gets."""
@@ -96,13 +115,16 @@ class Answerer:
         self._plan_model = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)
 
     def _context(self, question: str, locality: str | None) -> Context:
-        library = self._library
+        shelf = self._shelf
         detailed = question.endswith(DETAIL_MARK)  # "cụ thể hơn": the previous question, quoted in full
         raw = question.removesuffix(DETAIL_MARK)
         query = parse_query(raw)
-        docs, phrases = library.resolver.named(query.text)
+        docs, phrases = shelf.catalog.resolver.named(query.text)
         if not docs and locality:
-            docs = library.resolver.documents_named(locality)
+            docs = shelf.catalog.resolver.documents_named(locality)
+        if not docs and not shelf.small:  # among many plans, a plan's number names it as well as its place
+            docs = shelf.catalog.numbered(query.text)
+        library = self._library_for(docs)
         named_words = {w for phrase in phrases for w in phrase.split()}
         terms = question_terms(
             query, named_words, known=lambda word: library.lexical.known("w:" + word), named_phrases=phrases
@@ -110,3 +132,10 @@ class Answerer:
         understood = Question(raw, query, docs, terms, detailed, tuple(phrases))
         ranker = Ranker(library, self._index, self._decline, self._rank_model, self._plan_model)
         return Context(understood, library, ranker, self._link_base, self._generator)
+
+    def _library_for(self, docs: list[str]) -> Library:
+        """Every plan for a small corpus; else the named plans and those above them, or the highest-level plans."""
+        shelf = self._shelf
+        if shelf.small:
+            return shelf.everything()
+        return shelf.library(shelf.catalog.scope(docs) if docs else shelf.catalog.top())

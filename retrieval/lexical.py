@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -35,11 +36,17 @@ def char_trigrams(tokens: Sequence[str]) -> list[str]:
     """Word-internal character trigrams with boundary marks, for matching misspelt OCR syllables."""
     grams: list[str] = []
     for token in tokens:
-        if len(token) < 3 or token.isdigit():
-            continue
-        padded = f"<{token}>"
-        grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+        grams.extend(_token_trigrams(token))
     return grams
+
+
+@lru_cache(maxsize=65536)
+def _token_trigrams(token: str) -> tuple[str, ...]:
+    """One syllable's trigrams (cached: a plan repeats a few thousand syllables over and over)."""
+    if len(token) < 3 or token.isdigit():
+        return ()
+    padded = f"<{token}>"
+    return tuple(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
 def features(text: str, section: str = "", *, trigrams: bool = False) -> Counter[str]:

@@ -4,7 +4,7 @@ about and each plan's document card. One immutable snapshot: a reload builds a n
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -41,16 +41,32 @@ class Entry:
         return self.stored.meta
 
 
+def plan_features(passages: Sequence[StoredPassage]) -> list[Counter[str]]:
+    """Each passage's lexical features (a heading stranded at the end of a passage counted with the next one)."""
+    carried = carried_headings([s.passage for s in passages])
+    gives = [bool(carried[i + 1]) if i + 1 < len(carried) else False for i in range(len(passages))]
+    return [passage_features(s.passage, carried[i], gives[i]) for i, s in enumerate(passages)]
+
+
 class Library:
     """The loaded knowledge, read by ranking and by every answer kind."""
 
-    def __init__(self, passages: Sequence[StoredPassage] = (), facts: Sequence[Fact] = ()) -> None:
+    def __init__(
+        self,
+        passages: Sequence[StoredPassage] = (),
+        facts: Sequence[Fact] = (),
+        *,
+        resolver: LocalityResolver | None = None,
+        features: Sequence[Counter[str]] | None = None,
+    ) -> None:
+        """Index ``passages``; ``resolver`` finds plans among every plan held (by default, among these passages');
+        ``features`` are the passages' lexical features when already worked out (``plan_features``)."""
         by_passage: dict[str, list[Fact]] = {}
         for fact in facts:
             by_passage.setdefault(fact.passage_id, []).append(fact)
         carried = carried_headings([s.passage for s in passages])
         gives = [bool(carried[i + 1]) if i + 1 < len(carried) else False for i in range(len(passages))]
-        self.lexical = LexicalIndex(passage_features(s.passage, carried[i], gives[i]) for i, s in enumerate(passages))
+        self.lexical = LexicalIndex(features if features is not None else plan_features(passages))
         self.entries = [
             Entry(s, by_passage.get(s.passage.id, []), carried[i], gives[i]) for i, s in enumerate(passages)
         ]
@@ -60,7 +76,7 @@ class Library:
             rows_by_doc.setdefault(stored.passage.document, []).append(row)
         self.doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in rows_by_doc.items()}
         self.metas = {s.meta.document: s.meta for s in passages}
-        self.resolver = LocalityResolver(self.metas.values())
+        self.resolver = resolver if resolver is not None else LocalityResolver(self.metas.values())
         by_doc: dict[str, list[Passage]] = {}
         for s in passages:
             by_doc.setdefault(s.passage.document, []).append(s.passage)

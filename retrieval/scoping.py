@@ -56,12 +56,9 @@ class LocalityResolver:
             # a derived alias shared by several plans (e.g. the city both wards lie in) names none of them
             if strong or len(docs) == 1:
                 self._aliases_by_phrase[phrase] = docs
-        alternatives = sorted(self._aliases_by_phrase, key=len, reverse=True)
-        self._pattern = (
-            re.compile(r"(?<![0-9a-z])(" + "|".join(re.escape(a) for a in alternatives) + r")(?![0-9a-z])")
-            if alternatives
-            else None
-        )
+        # names are looked up word n-gram by word n-gram (a dictionary), not by one regular expression of every
+        # name: with thousands of plans such a pattern takes seconds to compile and tens of milliseconds to match
+        self._longest = max((len(p.split()) for p in self._aliases_by_phrase), default=0)
 
     @staticmethod
     def _aliases(meta: PlanMeta) -> list[_Alias]:
@@ -94,14 +91,11 @@ class LocalityResolver:
 
     def named(self, text: str) -> tuple[list[str], list[str]]:
         """The plans ``text`` names and the (folded) names that matched; the longest name wins where names overlap."""
-        if self._pattern is None:
-            return [], []
-        folded = _phrase(text)
         found: list[str] = []
         phrases: list[str] = []
-        for match in self._pattern.finditer(folded):  # leftmost-longest: alternatives are sorted by length
-            phrases.append(match.group(1))
-            for doc in self._aliases_by_phrase[match.group(1)]:
+        for phrase in self._phrases_in(_phrase(text).split()):
+            phrases.append(phrase)
+            for doc in self._aliases_by_phrase[phrase]:
                 if doc not in found:
                     found.append(doc)
         if len(found) > 1:
@@ -110,6 +104,21 @@ class LocalityResolver:
             if narrowest > 0:
                 found = [d for d in found if ranks[d] > 0]
         return found, phrases
+
+    def _phrases_in(self, words: list[str]) -> list[str]:
+        """The known names in ``words``, leftmost first and, where names overlap, the longest."""
+        phrases: list[str] = []
+        start = 0
+        while start < len(words):
+            for size in range(min(self._longest, len(words) - start), 0, -1):
+                phrase = " ".join(words[start : start + size])
+                if phrase in self._aliases_by_phrase:
+                    phrases.append(phrase)
+                    start += size
+                    break
+            else:
+                start += 1
+        return phrases
 
     def unknown_locality(self, text: str) -> str | None:
         """A place the question names with its level ("phường Cầu Giấy") that no plan is about, if any."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -11,6 +13,7 @@ from urllib.parse import urlparse
 
 import chromadb
 import httpx
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
@@ -19,11 +22,13 @@ from langchain_core.embeddings import Embeddings
 
 from core.settings import Settings
 from knowledge.passages import Passage, PlanMeta
+from retrieval.catalog import PlanRecord, implemented_plans
 
 COLLECTION = "plan_passages"
 SECTION_SEPARATOR = " › "
 EMBED_BATCH = 16
 OUTAGE_RETRY_SECONDS = 2.0  # after a failed search, the server is not tried again for this long
+EXACT_SEARCH_PLANS = 50  # up to this many plans, dense search compares the query with each of their passages
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +56,8 @@ def make_chroma_client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
-def _metadata(passage: Passage, meta: PlanMeta) -> dict[str, Any]:
-    return {
+def _metadata(passage: Passage, meta: PlanMeta, plan: dict[str, str] | None = None) -> dict[str, Any]:
+    return (plan or {}) | {
         "document": passage.document,
         "order": passage.order,
         "section": SECTION_SEPARATOR.join(passage.section_path),
@@ -68,6 +73,15 @@ def _metadata(passage: Passage, meta: PlanMeta) -> dict[str, Any]:
         "aliases": "|".join(meta.aliases),
         "suggested": meta.suggested,
     }
+
+
+def _plan_fields(passages: Sequence[Passage], meta: PlanMeta) -> dict[str, str]:
+    """What the catalog reads from a plan's first passage: the plans it implements and a version of its text."""
+    digest = hashlib.sha256()
+    for p in passages:
+        digest.update(f"{p.id}\x00{p.section}\x00{p.text}\x01".encode())
+    digest.update(repr(meta).encode())
+    return {"implements": json.dumps(implemented_plans(meta, passages)), "version": digest.hexdigest()[:16]}
 
 
 def _from_record(pid: str, text: str, md: dict[str, Any]) -> StoredPassage:
@@ -129,11 +143,25 @@ class PassageIndex:
         self.delete_document(document)
         if not passages:
             return
+        plan = _plan_fields(passages, meta)
         self._store.add_texts(
             texts=[p.text for p in passages],
-            metadatas=[_metadata(p, meta) for p in passages],
+            metadatas=[_metadata(p, meta, plan if i == 0 else None) for i, p in enumerate(passages)],
             ids=[p.id for p in passages],
         )
+
+    def add_documents(self, plans: Sequence[tuple[PlanMeta, Sequence[Passage]]]) -> None:
+        """Add plans not indexed yet, in one write (building a corpus afresh: no old passages to look for)."""
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        ids: list[str] = []
+        for meta, passages in plans:
+            plan = _plan_fields(passages, meta)
+            texts += [p.text for p in passages]
+            metadatas += [_metadata(p, meta, plan if i == 0 else None) for i, p in enumerate(passages)]
+            ids += [p.id for p in passages]
+        if ids:
+            self._store.add_texts(texts=texts, metadatas=metadatas, ids=ids)
 
     def delete_document(self, document: str) -> None:
         """Remove every passage of ``document``."""
@@ -152,7 +180,8 @@ class PassageIndex:
 
     def documents(self) -> set[str]:
         """Names of the documents present in the index."""
-        records = self._store.get(include=["metadatas"])
+        # each plan's first passage only: reading every passage's metadata fails (too many SQL variables) and is slow
+        records = self._store.get(where={"order": 0}, include=["metadatas"])
         return {str(md["document"]) for md in records.get("metadatas") or [] if md}
 
     def has_document(self, document: str) -> bool:
@@ -161,36 +190,91 @@ class PassageIndex:
 
     def all_passages(self) -> list[StoredPassage]:
         """Every stored passage with its plan metadata, in document and reading order."""
-        records = self._store.get(include=["metadatas", "documents"])
-        stored = [
-            _from_record(pid, text or "", dict(md or {}))
-            for pid, text, md in zip(
-                records.get("ids") or [], records.get("documents") or [], records.get("metadatas") or [], strict=True
-            )
-        ]
-        stored.sort(key=lambda s: (s.passage.document, s.passage.order))
-        return stored
+        return _sorted_records(self._store.get(include=["metadatas", "documents"]))
+
+    def passages_of(self, documents: Sequence[str]) -> list[StoredPassage]:
+        """The stored passages of ``documents``, in document and reading order (read from the store, not kept)."""
+        wanted = sorted(set(documents))
+        if not wanted:
+            return []
+        where: dict[str, Any] = {"document": wanted[0]} if len(wanted) == 1 else {"document": {"$in": wanted}}
+        records = self._store.get(where=where, include=["metadatas", "documents"])
+        return _sorted_records(records)
+
+    def plan_records(self) -> list[PlanRecord]:
+        """Every plan's catalog record, read from its first passage (a plan indexed before the catalog existed has
+        its card read from its passages once)."""
+        records = self._store.get(where={"order": 0}, include=["metadatas", "documents"])
+        plans: list[PlanRecord] = []
+        for stored, md in zip(_sorted_records(records), _sorted_metadatas(records), strict=True):
+            if "implements" in md:
+                implements = tuple((str(n), str(i)) for n, i in json.loads(str(md["implements"])))
+                plans.append(PlanRecord(stored.meta, implements, str(md.get("version", ""))))
+            else:
+                passages = [s.passage for s in self.passages_of([stored.meta.document])]
+                plans.append(PlanRecord(stored.meta, implemented_plans(stored.meta, passages)))
+        return plans
 
     def search(self, query: str, k: int, documents: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """Dense search: ``(passage id, cosine similarity)`` best first, optionally only within ``documents``.
 
-        Nothing (and one warning, not a traceback per question) while a Chroma server cannot be reached.
+        Nothing (and one warning, not a traceback per question) while a Chroma server cannot be reached. Within a
+        few plans the search is exact, over their vectors read from the store: the approximate (HNSW) search with a
+        filter keeping a few dozen passages out of tens of thousands finds none of them.
         """
         wanted = sorted(set(documents)) if documents is not None else None
         if wanted is not None and not wanted:
             return []
-        where: dict[str, Any] | None = None
-        if wanted is not None:
-            where = {"document": wanted[0]} if len(wanted) == 1 else {"document": {"$in": wanted}}
         if time.monotonic() < self._down_until:
             return []  # the server failed a moment ago: lexical search answers alone until the next try
         vector = self._embeddings.embed_query(query)
         try:
-            hits: list[tuple[LCDocument, float]] = self._store.similarity_search_by_vector_with_relevance_scores(
-                vector, k=k, filter=where
-            )
+            return self._nearest(vector, k, wanted)
         except (httpx.TransportError, OSError) as exc:  # a Chroma server down or restarting
             self._down_until = time.monotonic() + OUTAGE_RETRY_SECONDS
             log.warning("vector store unreachable (%s); lexical search only for now", type(exc).__name__)
             return []
+
+    def _nearest(self, vector: list[float], k: int, wanted: list[str] | None) -> list[tuple[str, float]]:
+        if wanted is not None and len(wanted) <= EXACT_SEARCH_PLANS:
+            return self._exact(vector, k, wanted)
+        where: dict[str, Any] | None = None
+        if wanted is not None:
+            where = {"document": wanted[0]} if len(wanted) == 1 else {"document": {"$in": wanted}}
+        hits: list[tuple[LCDocument, float]] = self._store.similarity_search_by_vector_with_relevance_scores(
+            vector, k=k, filter=where
+        )
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+
+    def _exact(self, vector: list[float], k: int, documents: list[str]) -> list[tuple[str, float]]:
+        """Cosine similarity to every passage of ``documents``, the ``k`` best."""
+        where: dict[str, Any] = {"document": documents[0]} if len(documents) == 1 else {"document": {"$in": documents}}
+        records = self._store.get(where=where, include=["embeddings"])
+        ids = list(records.get("ids") or [])
+        embeddings = records.get("embeddings")
+        if not ids or embeddings is None:
+            return []
+        matrix = np.asarray(embeddings, dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query)) or 1.0)
+        similarity = matrix @ query / np.where(norms == 0, 1.0, norms)
+        order = np.argsort(-similarity)[:k]
+        return [(str(ids[i]), float(similarity[i])) for i in order]
+
+
+def _sorted_records(records: Any) -> list[StoredPassage]:
+    """Chroma's ``get`` result as stored passages in document and reading order."""
+    stored = [
+        _from_record(pid, text or "", dict(md or {}))
+        for pid, text, md in zip(
+            records.get("ids") or [], records.get("documents") or [], records.get("metadatas") or [], strict=True
+        )
+    ]
+    stored.sort(key=lambda s: (s.passage.document, s.passage.order))
+    return stored
+
+
+def _sorted_metadatas(records: Any) -> list[dict[str, Any]]:
+    """The metadata of Chroma's ``get`` result in the order of ``_sorted_records``."""
+    mds = [dict(md or {}) for md in records.get("metadatas") or []]
+    return sorted(mds, key=lambda md: (str(md.get("document", "")), int(md.get("order", 0))))

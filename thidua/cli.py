@@ -221,11 +221,21 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     """Measure latency, throughput, index build time and memory; print the figures."""
-    from retrieval.bench import run_bench
+    from retrieval.bench import format_bench, run_bench
 
     runtime = _runtime(settings)  # the bundled plans must be indexed before they are measured
     runtime.close()
-    print(run_bench(settings, generated_plans=args.plans, progress=lambda line: print(line, file=sys.stderr)))
+    try:
+        results = run_bench(
+            settings,
+            generated_plans=args.plans,
+            workers=args.workers,
+            progress=lambda line: print(line, file=sys.stderr),
+        )
+    except LookupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(format_bench(results, as_json=args.json))
     return 0
 
 
@@ -435,6 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="print latency, throughput, index build time and peak memory")
     p.add_argument("--plans", type=int, default=200, help="size of the generated corpus (default 200)")
+    p.add_argument("--json", action="store_true", help="one JSON object per corpus")
+    p.add_argument("--workers", type=int, default=1, help="also serve the generated corpus in N processes at once")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("restore", help="repair OCR text: lines on stdin, repaired lines on stdout")

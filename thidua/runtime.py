@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from core.documents import knowledge_counts, knowledge_stamp
 from core.settings import Settings
 from knowledge.ingest import DocumentResult, IngestReport, active_facts, index_is_stale, ingest_file, ingest_folder
 from knowledge.ingest import remove_document as remove_plan
-from knowledge.passages import Passage
+from knowledge.passages import Fact, Passage
 from retrieval.answering import Answer, Answerer
 from retrieval.embeddings import CachedEmbeddings, make_embeddings
 from retrieval.generator import AnswerGenerator, make_generator
+from retrieval.shelf import IndexSource
 from retrieval.vectorstore import PassageIndex, make_chroma_client
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,6 @@ class Runtime:
     embeddings: CachedEmbeddings
     index: PassageIndex
     answerer: Answerer
-    _by_plan: dict[str, list[Passage]] = field(default_factory=dict)
     _stamp: tuple[int, str] | None = None
     _checked_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,31 +50,45 @@ class Runtime:
         with self.sessions() as session:
             return knowledge_stamp(session=session)
 
+    def _facts_of(self, documents: Sequence[str]) -> list[Fact]:
+        with self.sessions() as session:
+            return active_facts(session=session, documents=documents)
+
     def reload_knowledge(self) -> None:
-        """Rebuild the answerer's in-memory structures from the index and the stored facts."""
+        """Read the catalog of plans afresh; their passages are read from the index as questions need them."""
         with self._lock:
-            passages = self.index.all_passages()
-            with self.sessions() as session:
-                facts = active_facts(session=session)
-            self.answerer.load(passages, facts)
-            by_plan: dict[str, list[Passage]] = {}
-            for stored in passages:
-                by_plan.setdefault(stored.passage.document, []).append(stored.passage)
-            self._by_plan = by_plan
+            self.answerer.attach(IndexSource(self.index, self._facts_of))
             self._stamp = self._knowledge_stamp()
             self._checked_at = time.monotonic()
 
+    def refresh_knowledge(self) -> list[str]:
+        """Take in only the plans added, replaced or removed since the last look (by any worker)."""
+        with self._lock:
+            stamp = self._knowledge_stamp()
+            changed = self.answerer.refresh()
+            self._stamp = stamp
+            self._checked_at = time.monotonic()
+            return changed
+
+    def _take_in(self) -> None:
+        """After a change made here: only what changed once loaded, everything on the first load."""
+        if self._stamp is None:
+            self.reload_knowledge()
+        else:
+            self.refresh_knowledge()
+
     def ensure_fresh(self) -> None:
-        """Reload when another worker changed the knowledge base (checked at most every few seconds)."""
+        """Take in what another worker changed in the knowledge base (checked at most every few seconds)."""
         if time.monotonic() - self._checked_at < FRESHNESS_CHECK_SECONDS:
             return
         self._checked_at = time.monotonic()
         if self._knowledge_stamp() != self._stamp:
-            log.info("knowledge base changed; reloading")
             try:
-                self.reload_knowledge()
+                changed = self.refresh_knowledge()
             except Exception:  # the vector store is down: keep answering from what is loaded
-                log.warning("knowledge reload failed (vector store unavailable?); answering from what is loaded")
+                log.warning("knowledge refresh failed (vector store unavailable?); answering from what is loaded")
+                return
+            log.info("knowledge base changed: %d plan(s) taken in", len(changed))
 
     def answer(self, question: str, *, locality: str | None = None) -> Answer:
         """Answer a question from the plans, after making sure the knowledge is current."""
@@ -83,7 +98,7 @@ class Runtime:
     def plan_passages(self, document: str) -> list[Passage]:
         """The passages of one plan in reading order (for the plan page), after making sure they are current."""
         self.ensure_fresh()
-        return list(self._by_plan.get(document, ()))
+        return [stored.passage for stored in self.index.passages_of([document])]
 
     def ingest_bundled(self, *, show_progress: bool = False, force: bool = False, reload: bool = True) -> IngestReport:
         """Index the bundled plans folder (idempotent) and, unless told not to, reload the answerer."""
@@ -96,7 +111,7 @@ class Runtime:
                 force=force,
             )
         if reload:
-            self.reload_knowledge()
+            self._take_in()
         return report
 
     def ingest_files(self, paths: list[Path], *, show_progress: bool = False, reload: bool = True) -> IngestReport:
@@ -106,7 +121,7 @@ class Runtime:
         with session_scope(self.sessions) as session:
             report = ingest_paths(session=session, sink=self.index, paths=paths, show_progress=show_progress)
         if reload:
-            self.reload_knowledge()
+            self._take_in()
         return report
 
     def ingest_upload(self, *, path: Path, name: str, meta: dict[str, Any], actor: str) -> DocumentResult:
@@ -122,14 +137,14 @@ class Runtime:
                 actor=actor,
                 archive_dir=self.settings.uploads_dir / "plans",
             )
-        self.reload_knowledge()
+        self._take_in()
         return result
 
     def remove_plan(self, name: str) -> DocumentResult:
         """Take a plan out of the knowledge base; answers change at once."""
         with session_scope(self.sessions) as session:
             result = remove_plan(session=session, sink=self.index, name=name)
-        self.reload_knowledge()
+        self._take_in()
         return result
 
     def knowledge_counts(self) -> tuple[int, int]:
