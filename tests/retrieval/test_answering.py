@@ -10,6 +10,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from core.settings import Settings
+from knowledge.passages import PlanMeta
 from retrieval.answering import Answerer, answer_to_json, format_answer_text
 from retrieval.embeddings import make_embeddings
 from retrieval.generator import ChatModelGenerator
@@ -232,11 +233,8 @@ def test_a_place_only_the_text_names_is_searched_not_declined(index: PassageInde
 
 
 def test_a_body_the_question_names_reaches_the_section_titled_with_it(tmp_path: Path) -> None:
-    from knowledge.passages import Passage
     from tests.retrieval.conftest import CITY
 
-    settings = Settings(data_dir=tmp_path)
-    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings, inner=FakeEmbeddings()))
     sections = [
         (
             ("IV. Tổ chức thực hiện", "2. Sở Nội vụ"),
@@ -248,12 +246,7 @@ def test_a_body_the_question_names_reaches_the_section_titled_with_it(tmp_path: 
             "chủ quản; chủ động nâng cao nội lực, trách nhiệm của người đứng đầu.",
         ),
     ]
-    passages = [
-        Passage(f"{CITY.document}:{i}", CITY.document, i, path, text, text) for i, (path, text) in enumerate(sections)
-    ]
-    index.replace_document(CITY.document, passages, CITY)
-    answerer = Answerer(index)
-    answerer.load(index.all_passages(), [])
+    answerer = _answerer_of(tmp_path, CITY, sections)
     answer = answerer.answer("Sở Nội vụ có trách nhiệm gì trong phong trào?")
     assert answer.found and "Chỉ đạo Ban Thi đua" in answer.text.split("\n")[0]
     businesses = answerer.answer("các doanh nghiệp có trách nhiệm gì?")
@@ -273,22 +266,14 @@ def test_title_segments_name_bodies_and_participants() -> None:
 
 
 def test_a_list_asked_for_is_the_answer_line_under_the_title_that_names_it(tmp_path: Path) -> None:
-    from knowledge.passages import Passage
     from tests.retrieval.conftest import WARD
 
-    settings = Settings(data_dir=tmp_path)
-    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings, inner=FakeEmbeddings()))
     text = (
         "2.1. Hình thức khen thưởng\n- Huân chương Lao động;\n- Bằng khen của Thủ tướng Chính phủ;\n"
         "- Giấy khen các cấp.\n2.2. Tiêu chuẩn khen thưởng\n- Thực hiện biểu dương, khen thưởng kịp thời các tập thể, "
         "cá nhân có thành tích trong phong trào."
     )
-    passage = Passage(
-        f"{WARD.document}:0", WARD.document, 0, ("III. Khen thưởng", "2. Hình thức và tiêu chuẩn"), text, text
-    )
-    index.replace_document(WARD.document, [passage], WARD)
-    answerer = Answerer(index)
-    answerer.load(index.all_passages(), [])
+    answerer = _answerer_of(tmp_path, WARD, [(("III. Khen thưởng", "2. Hình thức và tiêu chuẩn"), text)])
     answer = answerer.answer("phường Hoa Sen khen thưởng tập thể, cá nhân gồm những hình thức nào?")
     first = answer.text.split("\n")[0]
     assert first.startswith("Phường Hoa Sen: Hình thức khen thưởng: Huân chương Lao động;")
@@ -305,11 +290,8 @@ def test_a_compound_keeps_a_word_it_shares_with_the_place_named() -> None:
 
 
 def test_a_participant_named_in_a_title_answers_only_in_a_section_of_the_kind_asked(tmp_path: Path) -> None:
-    from knowledge.passages import Passage
     from tests.retrieval.conftest import WARD
 
-    settings = Settings(data_dir=tmp_path)
-    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings, inner=FakeEmbeddings()))
     sections = [
         (
             ("II. Đối tượng, nội dung", "1. Đối tượng thi đua"),
@@ -321,13 +303,23 @@ def test_a_participant_named_in_a_title_answers_only_in_a_section_of_the_kind_as
             "a) Đối với tập thể\n- Nội bộ đoàn kết, gương mẫu, hoàn thành nhiệm vụ thi đua được giao.",
         ),
     ]
-    passages = [
-        Passage(f"{WARD.document}:{i}", WARD.document, i, path, text, text) for i, (path, text) in enumerate(sections)
-    ]
-    index.replace_document(WARD.document, passages, WARD)
-    answerer = Answerer(index)
-    answerer.load(index.all_passages(), [])
+    answerer = _answerer_of(tmp_path, WARD, sections)
     scope = answerer.answer("Những tập thể nào là đối tượng thi đua ở phường Hoa Sen?")
     assert "tổ dân phố" in scope.text and scope.sources[0].section.endswith("Đối tượng thi đua")
     criteria = answerer.answer("tiêu chí thi đua đối với tập thể ở phường Hoa Sen là gì?")
     assert "đoàn kết" in criteria.text.split("\n")[0]
+
+
+def _answerer_of(tmp_path: Path, meta: PlanMeta, sections: list[tuple[tuple[str, ...], str]]) -> Answerer:
+    """An answerer over one hand-made plan of typed text (its sections in order)."""
+    from knowledge.passages import Passage
+
+    settings = Settings(data_dir=tmp_path)
+    index = PassageIndex(make_chroma_client(settings), make_embeddings(settings, inner=FakeEmbeddings()))
+    passages = [
+        Passage(f"{meta.document}:{i}", meta.document, i, path, text, text) for i, (path, text) in enumerate(sections)
+    ]
+    index.replace_document(meta.document, passages, meta)
+    answerer = Answerer(index)
+    answerer.load(index.all_passages(), [])
+    return answerer
