@@ -33,6 +33,21 @@ def _phrase(text: str) -> str:
     return " ".join(re.findall(r"[0-9a-z]+", fold(text)))
 
 
+def _initials(locality: str) -> list[str]:
+    """A place as chat writes it with its level: "phường Hoàng Mai" → "phuong hm", "thành phố Hà Nội" → "tp hn"
+    (shorthand expansion turns "p." and "tp" into the level words first, so both spellings are given)."""
+    lowered = _phrase(locality.split(",")[0])
+    for level in _LEVEL_WORDS:
+        level_folded = _phrase(level)
+        if lowered.startswith(level_folded + " "):
+            name = lowered.removeprefix(level_folded + " ").split()
+            if len(name) < 2:
+                return []
+            initials = "".join(word[0] for word in name)
+            return [f"{level_folded} {initials}"]
+    return []
+
+
 @dataclass(frozen=True)
 class _Alias:
     phrase: str  # folded, single-spaced
@@ -79,6 +94,7 @@ class LocalityResolver:
                     derived.append(lowered.removeprefix(level_folded + " "))
         result = [_Alias(_phrase(n), meta.document, True) for n in strong if _phrase(n)]
         result += [_Alias(_phrase(n), meta.document, False) for n in derived if len(_phrase(n)) >= 4]
+        result += [_Alias(initials, meta.document, False) for initials in _initials(meta.locality)]
         return result
 
     def meta(self, document: str) -> PlanMeta | None:

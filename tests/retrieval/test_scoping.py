@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from knowledge.passages import PlanMeta
 from retrieval.scoping import LocalityResolver
 from tests.retrieval.conftest import CITY, WARD
 
@@ -37,3 +38,25 @@ def test_a_place_no_plan_is_about_is_recognised() -> None:
     assert resolver.unknown_locality("phường Hoa Sen làm gì") is None
     assert resolver.unknown_locality("kế hoạch của UBND Thành phố được nhắc đến") is None
     assert resolver.unknown_locality("phát triển xã hội số") is None
+
+
+def test_a_place_written_with_its_level_and_initials_is_known() -> None:
+    from retrieval.query import parse_query
+
+    resolver = LocalityResolver([_meta("hm.txt", "phường Hoàng Mai"), _meta("tk.txt", "xã Trùng Khánh, Cao Bằng")])
+    assert resolver.documents_named(parse_query("ở phường HM cá nhân nào được khen").text) == ["hm.txt"]
+    assert resolver.documents_named(parse_query("p.HM báo cáo khi nào").text) == ["hm.txt"]
+    assert resolver.documents_named(parse_query("xã TK báo cáo khi nào").text) == ["tk.txt"]
+    assert resolver.documents_named("HM báo cáo khi nào") == []  # initials alone name nothing
+
+
+def _meta(document: str, locality: str) -> PlanMeta:
+    return PlanMeta(
+        document=document,
+        title=f"Kế hoạch của {locality}",
+        issuer=f"UBND {locality.split(',')[0]}",
+        level=locality.split()[0],
+        locality=locality,
+        number="1/KH-UBND",
+        date="2025-01-01",
+    )
