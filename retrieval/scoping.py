@@ -88,6 +88,8 @@ class LocalityResolver:
                     derived.append(lowered.removeprefix(prefix))
         for name in list(derived) + strong:
             lowered = _phrase(name)
+            if lowered.startswith("so "):  # a department's plan is the sector's: "Sở Y tế" → "ngành Y tế"
+                derived.append("nganh " + lowered.removeprefix("so "))
             for level in _LEVEL_WORDS:
                 level_folded = _phrase(level)
                 if lowered.startswith(level_folded + " "):

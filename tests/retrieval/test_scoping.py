@@ -60,3 +60,18 @@ def _meta(document: str, locality: str) -> PlanMeta:
         number="1/KH-UBND",
         date="2025-01-01",
     )
+
+
+def test_a_department_plan_is_named_by_its_sector() -> None:
+    health = PlanMeta(
+        document="health.txt",
+        title="Kế hoạch của Sở Y tế Sông Hồng",
+        issuer="Sở Y tế Sông Hồng",
+        level="sở",
+        locality="",
+        number="2/KH-SYT",
+        date="2025-01-01",
+    )
+    resolver = LocalityResolver([health, _meta("hm.txt", "phường Hoàng Mai")])
+    assert resolver.documents_named("tiêu chí thi đua trong ngành Y tế là gì") == ["health.txt"]
+    assert resolver.documents_named("ngành y tế sông hồng sơ kết khi nào") == ["health.txt"]
