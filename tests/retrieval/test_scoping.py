@@ -68,9 +68,10 @@ def test_a_department_plan_is_named_by_its_sector() -> None:
         title="Kế hoạch của Sở Y tế Sông Hồng",
         issuer="Sở Y tế Sông Hồng",
         level="sở",
-        locality="",
+        locality="Sở Y tế Sông Hồng",
         number="2/KH-SYT",
         date="2025-01-01",
+        aliases=("Sở Y tế",),
     )
     resolver = LocalityResolver([health, _meta("hm.txt", "phường Hoàng Mai")])
     assert resolver.documents_named("tiêu chí thi đua trong ngành Y tế là gì") == ["health.txt"]
