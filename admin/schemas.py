@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from core.models import (
     Attachment,
@@ -291,7 +291,7 @@ class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=2000)
-    internal: bool = Field(True, description="False sends the text to the submitter on their channel.")
+    internal: StrictBool = Field(True, description="False sends the text to the submitter on their channel.")
 
 
 class AssignmentUpdate(BaseModel):
@@ -299,7 +299,7 @@ class AssignmentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reviewer_id: int | None = Field(ge=1, le=2**31 - 1)
+    reviewer_id: StrictInt | None = Field(ge=1, le=2**31 - 1)  # JSON true is no reviewer
 
 
 # --- statistics -------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -56,9 +56,9 @@ class ReviewerUpdate(BaseModel):
 
     full_name: str | None = Field(None, max_length=200)
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None  # JSON true or false, not 1 or "yes"
     password: str | None = Field(None, min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS)
-    unlock: bool = Field(False, description="Clear failed logins and any lock.")
+    unlock: StrictBool = Field(False, description="Clear failed logins and any lock.")
 
     @field_validator("full_name")
     @classmethod

@@ -105,6 +105,8 @@ class Shelf:
         self._libraries: OrderedDict[tuple[str, ...], Library] = OrderedDict()
         self._shards: OrderedDict[str, _Shard] = OrderedDict()
         self._lock = threading.Lock()
+        if source is not None and self.small:
+            self.everything()  # read while the store answers: a vector store down later leaves lexical answers
 
     @property
     def small(self) -> bool:
@@ -130,14 +132,15 @@ class Shelf:
                 self._libraries.popitem(last=False)
         return library
 
-    def _build(self, documents: tuple[str, ...]) -> Library:
+    def _build(self, documents: tuple[str, ...], catalog: Catalog | None = None) -> Library:
+        resolver = (catalog or self.catalog).resolver
         if self._source is None or not documents:
-            return Library(resolver=self.catalog.resolver)
+            return Library(resolver=resolver)
         shards = self._shards_of(documents)
         return Library(
             [s for shard in shards for s in shard.passages],
             [f for shard in shards for f in shard.facts],
-            resolver=self.catalog.resolver,
+            resolver=resolver,
             features=[c for shard in shards for c in shard.features],
         )
 
@@ -180,12 +183,16 @@ class Shelf:
         old = self.catalog.records
         changed = sorted(d for d in set(old) | set(fresh.records) if old.get(d) != fresh.records.get(d))
         with self._lock:
-            self.catalog = fresh
-            if len(fresh) <= SMALL_CORPUS and changed:
-                self._libraries.clear()  # one library over everything: a new plan belongs in it
-            for key in [k for k in self._libraries if set(k) & set(changed)]:
-                del self._libraries[key]
             for doc in changed:
                 self._shards.pop(doc, None)
+        whole = None
+        if len(fresh) <= SMALL_CORPUS and changed:  # one library over everything, built before it is swapped in
+            whole = self._build(tuple(sorted(fresh.records)), fresh)
+        with self._lock:
+            self.catalog = fresh
+            for key in [k for k in self._libraries if set(k) & set(changed) or (whole is not None)]:
+                del self._libraries[key]
+            if whole is not None:
+                self._libraries[tuple(sorted(fresh.records))] = whole
 
         return changed
