@@ -13,6 +13,8 @@ def choose(ctx: Context) -> AnswerKind:
     """The kind of answer, from the most specific question to the plain one; the plans' silence last."""
     if elsewhere.unknown_place(ctx) is not None:
         return AnswerKind.ELSEWHERE
+    if document.about_a_document_not_held(ctx):
+        return AnswerKind.NOT_FOUND
     if document.applies(ctx):
         return AnswerKind.DOCUMENT
     if identity.applies(ctx):

@@ -140,6 +140,13 @@ def applies(ctx: Context) -> bool:
     return aspect is Aspect.IMPLEMENTED_BY or _CITING_DOCUMENT.search(f" {ctx.question.query.folded} ") is None
 
 
+def about_a_document_not_held(ctx: Context) -> bool:
+    """Who signed a document, or whom it was sent to, asked of one the plans cite but nobody holds ("kế hoạch 2038
+    của tỉnh … do ai ký"): the sentence citing it cannot say, so the plans do not."""
+    aspect = document_aspect(ctx.question.query.folded)
+    return aspect in (Aspect.SIGNER, Aspect.RECIPIENTS) and not _numbers_held(ctx)
+
+
 def compose(ctx: Context) -> Answer:
     """One line per plan asked about (every plan when none is named), from its document card."""
     aspect = document_aspect(ctx.question.query.folded)

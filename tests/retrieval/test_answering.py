@@ -323,3 +323,18 @@ def _answerer_of(tmp_path: Path, meta: PlanMeta, sections: list[tuple[tuple[str,
     answerer = Answerer(index)
     answerer.load(index.all_passages(), [])
     return answerer
+
+
+def test_who_signed_a_plan_only_cited_is_not_answered_from_the_sentence_citing_it(tmp_path: Path) -> None:
+    from tests.retrieval.conftest import WARD
+
+    sections = [
+        (
+            ("Mở đầu",),
+            "Thực hiện Kế hoạch số 777/KH-UBND ngày 03/7/2025 của UBND thành phố Sông Hồng triển khai phong trào thi "
+            "đua đổi mới sáng tạo trên địa bàn phường Hoa Sen.",
+        ),
+    ]
+    answerer = _answerer_of(tmp_path, WARD, sections)
+    answer = answerer.answer("kế hoạch 777 của thành phố Sông Hồng do ai ký ạ")
+    assert not answer.found
