@@ -462,7 +462,7 @@ def parse_query(question: str) -> ParsedQuery:
         topic=topic_tokens(text),
         wants_date=wants_date,
         wants_day=wants_date and bool(_DAY_Q.search(spaced)),
-        wants_number=bool(_NUMBER_Q.search(spaced)) and not counting,
+        wants_number=bool(_NUMBER_Q.search(spaced.replace(" ngay bao nhieu ", " ngay nao "))) and not counting,
         wants_list=bool(_LIST_Q.search(spaced)) or counting,
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
         asks_duty=bool(_DUTY_Q.search(spaced)),

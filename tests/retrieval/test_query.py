@@ -107,3 +107,9 @@ def test_a_deadline_asks_for_a_day_and_a_year_question_for_any_date() -> None:
     line = "khen thuong vao dip tong ket phong trao thi dua cuoi nam 2030"
     assert not answers_when(line, deadline) and answers_when(line, year)
     assert answers_when("dinh ky truoc ngay 15/12 hang nam bao cao", deadline)
+
+
+def test_which_day_is_a_date_not_a_figure() -> None:
+    day = parse_query("các bv trực thuộc sở y tế gửi bc hạn chót ngày bn")
+    assert day.wants_date and day.wants_day and not day.wants_number
+    assert parse_query("tỷ lệ hồ sơ trực tuyến là bao nhiêu").wants_number
