@@ -3,15 +3,13 @@ together, and a note for a named plan that is silent."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from core.vietnamese import fold
 from retrieval.answers import Answer
 from retrieval.compose import citation, has_date, place_label
 from retrieval.decline import MIN_SUPPORT
 from retrieval.grouping import same_wording
 from retrieval.kinds.context import MAX_SOURCES, Context
-from retrieval.kinds.plan_choice import answering_plans
+from retrieval.kinds.plan_choice import answering_plans, best_of_each_plan, searched_one_by_one
 from retrieval.passage_view import typed_share
 from retrieval.ranking import Candidate
 
@@ -19,7 +17,6 @@ MAX_BLOCKS = 5  # plans answered separately when no locality is named
 PLAN_SCORE = 0.75  # a plan gets its own line when its best passage scores this close to the best plan's …
 PLAN_SUPPORT = 0.7  # … and covers the question (words and compounds) nearly as well
 DIFFER_SCORE = 0.85  # plans differ when two of them answer this close to the best
-MAX_SEARCHED_ONE_BY_ONE = 20  # "which plans" questions search each plan on its own up to this many plans
 
 
 def applies(ctx: Context) -> bool:
@@ -45,25 +42,12 @@ def _answering(ctx: Context) -> list[Candidate]:
 
 
 def _best_by_plan(ctx: Context) -> dict[str, Candidate]:
-    best: dict[str, Candidate] = {}
-    for c in ctx.candidates:
-        best.setdefault(ctx.entry(c).passage.document, c)
-    return best
+    return best_of_each_plan(ctx, ctx.candidates, key=lambda c: c.rank)
 
 
 def _best_by_plan_searched(ctx: Context) -> dict[str, Candidate]:
-    """Each plan searched on its own (a plan must not go unheard because others crowd the shared list), its passage
-    holding most of the question's terms."""
-    if len(ctx.library.metas) > MAX_SEARCHED_ONE_BY_ONE:
-        searched = ctx.candidates
-    else:
-        searched = [
-            c for doc in sorted(ctx.library.metas) for c in ctx.ranker.search(replace(ctx.question, docs=[doc]))
-        ]
-    best: dict[str, Candidate] = {}
-    for c in sorted(searched, key=lambda c: (c.rare_compounds, c.rank), reverse=True):
-        best.setdefault(ctx.entry(c).passage.document, c)
-    return best
+    """Each plan searched on its own, its passage holding most of the question's terms."""
+    return best_of_each_plan(ctx, searched_one_by_one(ctx), key=lambda c: (c.rare_compounds, c.rank))
 
 
 def _plans_differ(ctx: Context) -> bool:

@@ -8,8 +8,10 @@ calibrated with a missed plan costing twice an extra one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from retrieval.decline import decline_features
 from retrieval.kinds.context import Context
@@ -30,22 +32,32 @@ PLAN_FEATURES = (
     "answers",
     "is_best",
 )
-MAX_SEARCHED_ONE_BY_ONE = 20  # beyond this many plans, each plan's best comes from the shared ranking
+MAX_SEARCHED_ONE_BY_ONE = 20  # up to this many plans, each is searched on its own; beyond, the shared ranking
+
+
+def searched_one_by_one(ctx: Context, *, per_plan: int | None = None) -> list[Candidate]:
+    """Candidates of each plan searched on its own (so that a plan is not left unheard because others crowd the
+    shared list), ``per_plan`` of each at most; beyond a few plans, the shared list."""
+    if len(ctx.library.metas) > MAX_SEARCHED_ONE_BY_ONE:
+        return list(ctx.candidates)
+    return [
+        c for doc in sorted(ctx.library.metas) for c in ctx.ranker.search(replace(ctx.question, docs=[doc]))[:per_plan]
+    ]
+
+
+def best_of_each_plan(
+    ctx: Context, candidates: Sequence[Candidate], key: Callable[[Candidate], Any]
+) -> dict[str, Candidate]:
+    """Each plan's best candidate by ``key``, best plan first."""
+    best: dict[str, Candidate] = {}
+    for c in sorted(candidates, key=key, reverse=True):
+        best.setdefault(ctx.entry(c).passage.document, c)
+    return best
 
 
 def plan_evidence(ctx: Context) -> dict[str, Candidate]:
-    """Each plan's best passage for the question, best plan first (each plan searched on its own, so that a plan
-    is not left unheard because others crowd the shared list)."""
-    if len(ctx.library.metas) > MAX_SEARCHED_ONE_BY_ONE:
-        searched = list(ctx.candidates)
-    else:
-        searched = [
-            c for doc in sorted(ctx.library.metas) for c in ctx.ranker.search(replace(ctx.question, docs=[doc]))[:1]
-        ]
-    best: dict[str, Candidate] = {}
-    for c in sorted(searched, key=lambda c: c.rank, reverse=True):
-        best.setdefault(ctx.entry(c).passage.document, c)
-    return best
+    """Each plan's best passage for the question, best plan first."""
+    return best_of_each_plan(ctx, searched_one_by_one(ctx, per_plan=1), key=lambda c: c.rank)
 
 
 def plan_features(ctx: Context, candidate: Candidate, top: Candidate) -> dict[str, float]:
