@@ -250,10 +250,10 @@ class Group:
         """Whether everything under the title is a list item."""
         return len(self.body) >= 2 and all(_ITEM.match(u.text) for u in self.body)
 
-    def line(self, *, whole: bool) -> str:
+    def line(self) -> str:
         """The title with what it introduces, on one line: a list's items joined, or the first sentence."""
         head = _TITLE_NUMBER.sub("", _ITEM.sub("", self.head.text)).strip().rstrip(" :")
-        if self.is_list and whole:
+        if self.is_list:
             items = [_ITEM.sub("", u.text).strip().rstrip(" ;.") for u in self.body]
             return f"{head}: {'; '.join(items)}."
         return f"{head}: {_ITEM.sub('', self.body[0].text).strip()}" if self.body else head

@@ -113,14 +113,15 @@ class Context:
         )
         if group is not None:
             return (
-                group.line(whole=True),
+                group.line(),
                 [group.head, *(group.body if group.is_list else group.body[:1])],
                 group.is_list,
             )
         best = max(units, key=self._score)
         dated = [u for u in units if answers_when(u.folded, query)] if query.wants_date else []
-        if dated and self._score(max(dated, key=self._score)) >= DATED_SHARE * self._score(best):
-            best = max(dated, key=self._score)  # "when": the answer line is the sentence that gives the date
+        best_dated = max(dated, key=self._score, default=None)
+        if best_dated is not None and self._score(best_dated) >= DATED_SHARE * self._score(best):
+            best = best_dated  # "when": the answer line is the sentence that gives the date
         return lead_text(best, self._score, limit=None if cut else 0), [best], False
 
     def quote(self, entry: Entry, *, whole: bool | None = None) -> str:
