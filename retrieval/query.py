@@ -186,8 +186,8 @@ _DATE_Q = re.compile(
 # A day asked for ("hạn chót", "ngày nào"): a year does not answer it.
 _DAY_Q = re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|han chot|han cuoi|han nop|thoi han|truoc ngay|cham nhat)\b")
 _NUMBER_Q = re.compile(
-    r"\b(bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia|gia bao nhieu"
-    r"|gia ve|gia tien|gia ban|so tien)\b"
+    r"\b((?<!ngay )bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia"
+    r"|gia bao nhieu|gia ve|gia tien|gia ban|so tien)\b"
 )
 _CONTACT_Q = re.compile(r"\b(so dien thoai|dien thoai|hotline|duong day nong|email|thu dien tu|website|zalo)\b")
 _COUNT_Q = re.compile(r"\b(co|gom|chia thanh|chia lam) (bao nhieu|may) (?!phan tram|tien|dong|nguoi|ho)\w")
@@ -462,7 +462,7 @@ def parse_query(question: str) -> ParsedQuery:
         topic=topic_tokens(text),
         wants_date=wants_date,
         wants_day=wants_date and bool(_DAY_Q.search(spaced)),
-        wants_number=bool(_NUMBER_Q.search(spaced.replace(" ngay bao nhieu ", " ngay nao "))) and not counting,
+        wants_number=bool(_NUMBER_Q.search(spaced)) and not counting,
         wants_list=bool(_LIST_Q.search(spaced)) or counting,
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
         asks_duty=bool(_DUTY_Q.search(spaced)),

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,12 @@ class Question:
     terms: QuestionTerms
     detailed: bool = False  # "cụ thể hơn": quote the answering passage whole
     places: tuple[str, ...] = ()  # the place names it contains, folded ("phuong thanh binh")
+
+    @cached_property
+    def unplaced_phrases(self) -> frozenset[tuple[str | None, ...]]:
+        """Every run of the question's tokens, its place names blanked out (worked out once, not per candidate)."""
+        tokens = self.unplaced_tokens()
+        return frozenset(tuple(tokens[i:j]) for i in range(len(tokens)) for j in range(i + 1, len(tokens) + 1))
 
     def unplaced_tokens(self) -> list[str | None]:
         """The question's folded tokens with its place names (and an "ubnd" before one) blanked out."""
@@ -131,6 +138,7 @@ def _kinds_matched(asked: Sequence[re.Pattern[str]], path: Sequence[str]) -> tup
     return matched, missed
 
 
+@cache
 def _names_a_kind(segment: tuple[str, ...]) -> bool:
     """Whether a title names a kind of section ("Hình thức khen thưởng", "Yêu cầu"), not a body or a participant:
     kinds are matched by ``SECTION_KINDS``."""
@@ -334,10 +342,8 @@ class Ranker:
         question holds that name whole ("Sở Nội vụ … có trách nhiệm gì" → the section "2. Sở Nội vụ")."""
         if not segments:
             return 0.0
-        tokens = question.unplaced_tokens()
-        phrases = {tuple(tokens[i : i + n]) for n in {len(s) for s in segments} for i in range(len(tokens) - n + 1)}
         content = len(question.terms.content) or 1
-        named = [s for s in segments if s in phrases and not _names_a_kind(s)]
+        named = [s for s in segments if s in question.unplaced_phrases and not _names_a_kind(s)]
         return min(1.0, max((len(s) for s in named), default=0) / content)
 
     def _fact_match(self, facts: Sequence[Fact], question: Question, total_w: float) -> float:
