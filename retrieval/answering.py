@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from knowledge.passages import Fact, Passage
+from retrieval.answer_line import LineChooser
 from retrieval.answers import Answer, Source, answer_to_json, format_answer_text
 from retrieval.decline import DeclineModel, decline_features
 from retrieval.follow_up import DETAIL_MARK, Places, read_follow_up
@@ -53,6 +54,7 @@ class Answerer:
         self._decline = DeclineModel.shipped()
         self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
         self._plan_model = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)
+        self._line_chooser = LineChooser.shipped()
         self._shelf = Shelf()
 
     def load(self, passages: list[StoredPassage], facts: list[Fact]) -> None:
@@ -97,6 +99,20 @@ class Answerer:
             Evidence(ctx.entry(c).passage, rank_features(c), decline_features(c, query, terms)) for c in ctx.candidates
         ]
 
+    def answer_lines(self, question: str) -> list[tuple[Passage, list[str], list[dict[str, float]]]]:
+        """For each ranked candidate passage: its candidate answer lines and their line-model features (for
+        building the line model)."""
+        from retrieval.answer_line import asked_words, candidate_lines
+
+        ctx = self._context(question, None)
+        found = []
+        for candidate in ctx.candidates:
+            entry = ctx.entry(candidate)
+            units = ctx.library.details(candidate.row).units
+            lines = candidate_lines(units, asked_words(ctx.question.query))
+            found.append((entry.passage, [ln.unit.text for ln in lines], ctx.line_features(units, lines)))
+        return found
+
     def plan_evidence(self, question: str) -> tuple[list[str], list[dict[str, float]]]:
         """For a question naming no plan: each plan's best passage's document and plan-model features."""
         from retrieval.kinds.plan_choice import plan_evidence, plan_features
@@ -113,6 +129,7 @@ class Answerer:
         self._decline = DeclineModel.shipped()
         self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
         self._plan_model = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)
+        self._line_chooser = LineChooser.shipped()
 
     def _context(self, question: str, locality: str | None) -> Context:
         shelf = self._shelf
@@ -131,7 +148,7 @@ class Answerer:
         )
         understood = Question(raw, query, docs, terms, detailed, tuple(phrases))
         ranker = Ranker(library, self._index, self._decline, self._rank_model, self._plan_model)
-        return Context(understood, library, ranker, self._link_base, self._generator)
+        return Context(understood, library, ranker, self._link_base, self._generator, self._line_chooser)
 
     def _library_for(self, docs: list[str]) -> Library:
         """Every plan for a small corpus; else the named plans and those above them, or the highest-level plans."""

@@ -250,11 +250,14 @@ class Group:
         """Whether everything under the title is a list item."""
         return len(self.body) >= 2 and all(_ITEM.match(u.text) for u in self.body)
 
-    def line(self) -> str:
-        """The title with what it introduces, on one line: a list's items joined, or the first sentence."""
+    def line(self, asked: frozenset[str] = frozenset()) -> str:
+        """The title with what it introduces, on one line: a list's items joined, or the first sentence. A list
+        whose title only repeats the question (every title word in ``asked``) is said without its title."""
         head = _TITLE_NUMBER.sub("", _ITEM.sub("", self.head.text)).strip().rstrip(" :")
         if self.is_list:
             items = [_ITEM.sub("", u.text).strip().rstrip(" ;.") for u in self.body]
+            if _unit(head).words <= asked:
+                return f"{'; '.join(items)}."
             return f"{head}: {'; '.join(items)}."
         return f"{head}: {_ITEM.sub('', self.body[0].text).strip()}" if self.body else head
 

@@ -17,14 +17,16 @@ import numpy as np
 
 from retrieval.answering import Answerer
 from retrieval.decline import FEATURES as DECLINE_FEATURES
-from retrieval.evaluation import HIT_OVERLAP, passage_overlap
+from retrieval.evaluation import HIT_OVERLAP, facts_present, passage_overlap
 from retrieval.kinds import AnswerKind
 from retrieval.linear_model import LinearModel
 from retrieval.ranking import RANK_FEATURES
+from retrieval.tree_model import TreeModel
 
 FALSE_DECLINE_COST = 1.0
 MISSED_PLAN_COST = 2.0  # a plan left out of a cross-plan answer fails it; an extra plan's line only lengthens it
 RANKED_KINDS = frozenset({AnswerKind.ONE_PLAN, AnswerKind.EACH_PLAN, AnswerKind.NOT_FOUND})
+LINE_READ_CHARS = 180  # a line states the facts when they are read within this many characters of it
 C_REGULARISATION = 0.1  # strong: a few hundred questions, correlated features
 
 
@@ -83,6 +85,45 @@ def plan_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[
             rows.append([values[name] for name in PLAN_FEATURES])
             labels.append(int(doc in answering))
     return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+
+
+def line_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each answerable question whose gold passage was found: each candidate line of that passage, labelled by
+    whether it states every asked fact (questions whose facts no one line states, or every line does, teach
+    nothing about choosing a line and are left out)."""
+    from retrieval.answer_line import LINE_FEATURES
+
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    passages: list[int] = []
+    for number, item in enumerate(items):
+        if not _answerable(item) or isinstance(item.get("doc"), list) or not item.get("gold_passage"):
+            continue
+        facts = item.get("answer_facts") or []
+        if not facts:
+            continue
+        found = [
+            (passage_overlap(item["gold_passage"], passage.text), texts, features)
+            for passage, texts, features in answerer.answer_lines(str(item["question"]))
+            if passage.document == item["doc"]
+        ]
+        overlap, texts, features = max(found, key=lambda f: f[0], default=(0.0, [], []))
+        if overlap < HIT_OVERLAP:
+            continue
+        held = [int(facts_present(text[:LINE_READ_CHARS], facts)) for text in texts]
+        if 0 < sum(held) < len(held):
+            rows += [[f[name] for name in LINE_FEATURES] for f in features]
+            labels += held
+            passages += [number] * len(held)
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64), np.asarray(passages)
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray, features: Sequence[str]) -> TreeModel:
+    """A gradient-boosted tree ensemble (shallow trees: a few hundred questions) whose score orders the lines."""
+    from sklearn.ensemble import GradientBoostingClassifier  # build-time only (dev dependency)
+
+    model = GradientBoostingClassifier(max_depth=3, n_estimators=100, learning_rate=0.05, random_state=0).fit(x, y)
+    return TreeModel.from_sklearn(model, features)
 
 
 def fit(

@@ -179,11 +179,20 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
     """Fit the ranking model, then the decline model over the new ranking, on the tuning questions."""
+    from retrieval.answer_line import LINE_FEATURES, LINE_MODEL_FILE
     from retrieval.decline import FEATURES as DECLINE_FEATURES
     from retrieval.decline import MODEL_FILE as DECLINE_FILE
     from retrieval.kinds.plan_choice import PLAN_FEATURES, PLAN_MODEL_FILE
     from retrieval.ranking import RANK_FEATURES, RANK_MODEL_FILE
-    from retrieval.train_models import MISSED_PLAN_COST, decline_examples, fit, plan_examples, ranking_examples
+    from retrieval.train_models import (
+        MISSED_PLAN_COST,
+        decline_examples,
+        fit,
+        fit_trees,
+        line_examples,
+        plan_examples,
+        ranking_examples,
+    )
 
     items: list[dict[str, Any]] = [] if args.files else _bank("tuning")
     # besides the bank's tuning part: the older question sets and the dev set, all tuned on before (never the held-out)
@@ -196,7 +205,7 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
     runtime = _runtime(settings)
     try:
         answerer = runtime.answerer
-        for model_file in (RANK_MODEL_FILE, DECLINE_FILE, PLAN_MODEL_FILE):
+        for model_file in (RANK_MODEL_FILE, DECLINE_FILE, PLAN_MODEL_FILE, LINE_MODEL_FILE):
             model_file.unlink(missing_ok=True)  # the hand order and rule, while the models are rebuilt
         answerer.reload_models()
         x, y = ranking_examples(answerer, items)
@@ -214,6 +223,11 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
         PLAN_MODEL_FILE.write_text(plans.to_json() + "\n", "utf-8")
         answerer.reload_models()
         print(f"plans: {len(y)} plan answers ({int(y.sum())} right) to questions naming no place; {PLAN_MODEL_FILE}")
+        x, y, _ = line_examples(answerer, items)
+        lines = fit_trees(x, y, LINE_FEATURES)
+        LINE_MODEL_FILE.write_text(lines.to_json() + "\n", "utf-8")
+        answerer.reload_models()
+        print(f"answer lines: {len(y)} lines ({int(y.sum())} stating the facts); {LINE_MODEL_FILE}")
     finally:
         runtime.close()
     return 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from knowledge.passages import Passage
+from retrieval.answer_line import Line, LineChooser, asked_words, candidate_lines, line_features
 from retrieval.answers import Answer, Source
 from retrieval.compose import Unit, answers_when, block, decline, lead_group, lead_text, listed_noun, select_quote
 from retrieval.generator import AnswerGenerator
@@ -29,6 +30,7 @@ class Context:
     ranker: Ranker
     link_base: str = ""  # citations link to {link_base}/plans/{document}#{passage}
     generator: AnswerGenerator | None = None
+    line_chooser: LineChooser | None = None  # the learned choice of the answer line (the hand order without it)
     # each passage's answering line and quote, kept for the question: kinds look at a plan's line more than once
     _said: dict[tuple[str, bool | None, bool], tuple[str, str]] = field(default_factory=dict)
     # the plans that answer a question naming none (worked out once: choosing the kind and composing both ask)
@@ -83,8 +85,8 @@ class Context:
         if not units:
             return "", entry.passage.text
         lead, said, whole_list = self._answer_line(units, cut=cut)
-        if whole_list and not whole:
-            return lead, ""  # the list itself, word for word, is the answer line: nothing else to quote
+        if whole_list and not whole and self.question.query.wants_list:
+            return lead, ""  # the list asked for, word for word, is the answer line: nothing else to quote
         lines = self.quote(entry, whole=whole).split("\n")
         if not whole and len(said) == 1 and lines == [said[0].text]:
             return lead_text(said[0], self._score, limit=0), ""  # that one sentence, whole, is the answer
@@ -100,8 +102,36 @@ class Context:
         return self.ranker.unit_score(unit, self.question)
 
     def _answer_line(self, units: Sequence[Unit], *, cut: bool) -> tuple[str, list[Unit], bool]:
-        """The answer line, the units it says, and whether it is a whole list: a title that answers with its list
-        or first sentence; else the best sentence (for "when", the best one giving the date asked for)."""
+        """The answer line, the units it says, and whether it is a whole list: the line the line model finds most
+        likely to state the answer (a sentence, a list item, or a title with its list or first sentence)."""
+        chooser = self.line_chooser
+        if chooser is None or not chooser.learned:
+            return self._hand_answer_line(units, cut=cut)
+        lines = candidate_lines(units, asked_words(self.question.query))
+        listed = [ln for ln in lines if self._is_list_asked(ln)]
+        # a list asked for under a title that names it is said whole; else the model chooses
+        line = listed[0] if len(listed) == 1 else chooser.choose(lines, self.line_features(units, lines))
+        if line.group is not None:
+            return line.unit.text, list(line.said), line.is_whole_list
+        return lead_text(line.unit, self._score, limit=None if cut else 0), list(line.said), False
+
+    def _is_list_asked(self, line: Line) -> bool:
+        """A whole list whose title names what the question asks to be listed ("gồm những hình thức nào")."""
+        listed = listed_noun(self.question.query.folded)
+        group = line.group
+        return bool(listed) and group is not None and group.is_list and f" {listed} " in f" {group.head.folded} "
+
+    def line_features(self, units: Sequence[Unit], lines: Sequence[Line]) -> list[dict[str, float]]:
+        """The line model's features of each candidate line of one passage."""
+        query, terms = self.question.query, self.question.terms
+        best = max((self._score(u) for u in units), default=0.0)
+        listed = listed_noun(query.folded)
+        idf = self.library.lexical.idf
+        return [line_features(ln, len(units), best, self._score, query, terms, idf, listed) for ln in lines]
+
+    def _hand_answer_line(self, units: Sequence[Unit], *, cut: bool) -> tuple[str, list[Unit], bool]:
+        """The hand order: a title that answers with its list or first sentence; else the best sentence (for
+        "when", the best one giving the date asked for)."""
         query = self.question.query
         listed = listed_noun(query.folded)
         group = lead_group(
