@@ -130,6 +130,10 @@ SHORTHAND: dict[str, str] = {
 
 # "p.Thanh Bình", "x. Trùng Khánh", "tp.Hà Nội": an abbreviated administrative level glued to a name.
 _LEVEL_PREFIX = re.compile(r"(?<![\w.])(p|x|tp|q|tx|tt)\.\s*(?=\w)", re.IGNORECASE)
+# "UBND p.", "ubnd x.": the level abbreviated with no name after it (the asker's own ward or commune).
+_LEVEL_AFTER_COUNCIL = re.compile(r"(?<=\bubnd )(p|x|tp|q|tx|tt)\.(?!\w)", re.IGNORECASE)
+# "ad ơi", "mn ơi", "anh chị ơi": who the question is addressed to, before it starts.
+_VOCATIVE = re.compile(r"^\s*(?:[^\W\d_]+\s+){1,2}(?:ơi|oi)\b[\s,!.]*", re.IGNORECASE)
 _LEVEL_WORDS = {"p": "phường", "x": "xã", "tp": "thành phố", "q": "quận", "tx": "thị xã", "tt": "thị trấn"}
 _TOKEN = re.compile(r"[\w&]+(?:[-&][\w]+)*", re.UNICODE)
 
@@ -303,8 +307,9 @@ class ParsedQuery:
 
 def expand_shorthand(text: str) -> str:
     """Replace chat shorthand ("ko", "j", "bn", "đc", "ubnd", "p.", "tp" …) by full Vietnamese words."""
-    text = nfc(text)
+    text = _VOCATIVE.sub("", nfc(text))
     text = _LEVEL_PREFIX.sub(lambda m: _LEVEL_WORDS[m.group(1).lower()] + " ", text)
+    text = _LEVEL_AFTER_COUNCIL.sub(lambda m: _LEVEL_WORDS[m.group(1).lower()], text)
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)

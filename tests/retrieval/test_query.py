@@ -5,6 +5,18 @@ from __future__ import annotations
 from retrieval.query import content_tokens, expand_shorthand, parse_query
 
 
+def test_who_a_question_is_addressed_to_is_not_part_of_it() -> None:
+    assert expand_shorthand("mn ơi kh của p. thanh bình là kh số mấy") == "kế hoạch của phường thanh bình là kế hoạch số mấy"
+    assert expand_shorthand("anh chị ơi, hạn bc là ngày nào") == "hạn báo cáo là ngày nào"
+    assert expand_shorthand("ad oi han nop bc") == "han nop báo cáo"
+    assert expand_shorthand("doi moi sang tao la gi") == "doi moi sang tao la gi"  # "oi" inside a word is no call
+
+
+def test_a_level_abbreviated_after_the_council_is_the_level() -> None:
+    assert expand_shorthand("đối vs ubnd p., tỷ lệ bn") == "đối với UBND phường, tỷ lệ bao nhiêu"
+    assert expand_shorthand("UBND x. có nv j") == "UBND xã có nhiệm vụ gì"
+
+
 def test_shorthand_is_expanded_to_full_words() -> None:
     assert expand_shorthand("cán bộ cc p.thanh bình đc giao làm j trong kh này") == (
         "cán bộ công chức phường thanh bình được giao làm gì trong kế hoạch này"
