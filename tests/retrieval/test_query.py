@@ -6,7 +6,10 @@ from retrieval.query import content_tokens, expand_shorthand, parse_query
 
 
 def test_who_a_question_is_addressed_to_is_not_part_of_it() -> None:
-    assert expand_shorthand("mn ơi kh của p. thanh bình là kh số mấy") == "kế hoạch của phường thanh bình là kế hoạch số mấy"
+    assert (
+        expand_shorthand("mn ơi kh của p. thanh bình là kh số mấy")
+        == "kế hoạch của phường thanh bình là kế hoạch số mấy"
+    )
     assert expand_shorthand("anh chị ơi, hạn bc là ngày nào") == "hạn báo cáo là ngày nào"
     assert expand_shorthand("ad oi han nop bc") == "han nop báo cáo"
     assert expand_shorthand("doi moi sang tao la gi") == "doi moi sang tao la gi"  # "oi" inside a word is no call
