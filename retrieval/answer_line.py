@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.compose import Group, Unit, _unit, answers_when, groups, has_date, has_day, has_number
+from retrieval.compose import Group, Unit, _unit, answers_when, groups, has_date, has_day, has_number, names_listed
 from retrieval.query import ParsedQuery
 from retrieval.terms import QuestionTerms
 from retrieval.tree_model import TreeModel
@@ -65,6 +65,10 @@ class Line:
         """Whether the line is a title with every item of its list."""
         return self.group is not None and self.group.is_list
 
+    def titled(self, listed: str) -> bool:
+        """Whether the line is a title naming what a list question asks to be listed (``listed``)."""
+        return self.group is not None and names_listed(listed, self.group.head)
+
 
 def candidate_lines(units: Sequence[Unit], asked: frozenset[str] = frozenset()) -> list[Line]:
     """Every unit, and every title with what it introduces, as a possible answer line (a list's title left out
@@ -72,8 +76,7 @@ def candidate_lines(units: Sequence[Unit], asked: frozenset[str] = frozenset()) 
     index = {id(u): i for i, u in enumerate(units)}
     lines = [Line(u, (u,), i) for i, u in enumerate(units)]
     for group in groups(units):
-        said = (group.head, *(group.body if group.is_list else group.body[:1]))
-        lines.append(Line(_unit(group.line(asked)), said, index[id(group.head)], group))
+        lines.append(Line(_unit(group.line(asked)), group.said, index[id(group.head)], group))
     return lines
 
 
@@ -85,15 +88,14 @@ def asked_words(query: ParsedQuery) -> frozenset[str]:
 def line_features(
     line: Line,
     count: int,
+    value: float,
     best: float,
-    score: Callable[[Unit], float],
     query: ParsedQuery,
     terms: QuestionTerms,
     idf: Callable[[str], float],
     listed: str,
 ) -> dict[str, float]:
-    """What the line model reads of one candidate line."""
-    value = score(line.unit)
+    """What the line model reads of one candidate line, whose score is ``value`` (``best``: the best unit's)."""
     return {
         "relative_score": value / best if best > 0 else 0.0,
         "log_score": math.log1p(value),
@@ -118,7 +120,7 @@ def _match_features(
         "weighted_share": sum(idf("w:" + w) for w in held) / weight,
         "pairs": float(sum(1 for p in set(terms.pairs) if p in unit.pairs)),
         "kind_words": float(sum(1 for w in set(terms.kind_hints) if w in unit.words)),
-        "names_listed": float(bool(listed) and f" {listed} " in f" {head} "),
+        "names_listed": float(line.titled(listed)),
         "near_answer": _near_answer(unit, content, query),
         "head_share": len(content & set(head.split())) * share,
         "opening_share": len(content & set(unit.folded.split()[:OPENING_WORDS])) * share,

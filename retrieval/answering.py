@@ -51,10 +51,7 @@ class Answerer:
         self._index = index
         self._generator = generator
         self._link_base = link_base  # citations link to {link_base}/plans/{document}#{passage}
-        self._decline = DeclineModel.shipped()
-        self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
-        self._plan_model = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)
-        self._line_chooser = LineChooser.shipped()
+        self.reload_models()
         self._shelf = Shelf()
 
     def load(self, passages: list[StoredPassage], facts: list[Fact]) -> None:
@@ -125,7 +122,7 @@ class Answerer:
         return list(best), [plan_features(ctx, c, top) for c in best.values()]
 
     def reload_models(self) -> None:
-        """Read the ranking and decline model files again (after ``thidua train-models`` wrote them)."""
+        """Read the shipped model files (again, after ``thidua train-models`` wrote them)."""
         self._decline = DeclineModel.shipped()
         self._rank_model = LinearModel.load(RANK_MODEL_FILE, RANK_FEATURES)
         self._plan_model = LinearModel.load(PLAN_MODEL_FILE, PLAN_FEATURES)

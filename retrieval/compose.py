@@ -250,6 +250,11 @@ class Group:
         """Whether everything under the title is a list item."""
         return len(self.body) >= 2 and all(_ITEM.match(u.text) for u in self.body)
 
+    @property
+    def said(self) -> tuple[Unit, ...]:
+        """The units its line says: the title with every item of a list, or with its first sentence."""
+        return (self.head, *(self.body if self.is_list else self.body[:1]))
+
     def line(self, asked: frozenset[str] = frozenset()) -> str:
         """The title with what it introduces, on one line: a list's items joined, or the first sentence. A list
         whose title only repeats the question (every title word in ``asked``) is said without its title."""
@@ -297,6 +302,11 @@ def listed_noun(folded_question: str) -> str:
     """What a list question asks to be listed: "gồm những hình thức nào" → "hinh thuc" ("" when it names none)."""
     match = _LISTED.search(folded_question)
     return match.group(1) if match else ""
+
+
+def names_listed(listed: str, unit: Unit) -> bool:
+    """Whether a line names what a list question asks to be listed (``listed``, from ``listed_noun``)."""
+    return bool(listed) and f" {listed} " in f" {unit.folded} "
 
 
 def lead_group(

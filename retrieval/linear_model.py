@@ -8,6 +8,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+
+def model_data(path: Path, features: Sequence[str]) -> dict[str, Any] | None:
+    """A model file's contents; None when it is missing or was built for other features (not to be trusted)."""
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data if tuple(data.get("features", ())) == tuple(features) else None
 
 
 @dataclass(frozen=True)
@@ -29,11 +38,9 @@ class LinearModel:
     @classmethod
     def load(cls, path: Path, features: Sequence[str]) -> LinearModel:
         """The model in ``path``; an unbuilt one when the file is missing or was built for other features."""
-        if not path.exists():
+        data = model_data(path, features)
+        if data is None:
             return cls(tuple(features))
-        data = json.loads(path.read_text("utf-8"))
-        if tuple(data.get("features", ())) != tuple(features):
-            return cls(tuple(features))  # built for other features: not to be trusted
         return cls(
             tuple(features),
             tuple(float(w) for w in data["weights"]),

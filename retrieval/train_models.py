@@ -87,7 +87,7 @@ def plan_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[
     return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
 
 
-def line_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def line_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     """For each answerable question whose gold passage was found: each candidate line of that passage, labelled by
     whether it states every asked fact (questions whose facts no one line states, or every line does, teach
     nothing about choosing a line and are left out)."""
@@ -95,8 +95,7 @@ def line_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[
 
     rows: list[list[float]] = []
     labels: list[int] = []
-    passages: list[int] = []
-    for number, item in enumerate(items):
+    for item in items:
         if not _answerable(item) or isinstance(item.get("doc"), list) or not item.get("gold_passage"):
             continue
         facts = item.get("answer_facts") or []
@@ -114,8 +113,7 @@ def line_examples(answerer: Answerer, items: Sequence[dict[str, Any]]) -> tuple[
         if 0 < sum(held) < len(held):
             rows += [[f[name] for name in LINE_FEATURES] for f in features]
             labels += held
-            passages += [number] * len(held)
-    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64), np.asarray(passages)
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
 
 
 def fit_trees(x: np.ndarray, y: np.ndarray, features: Sequence[str]) -> TreeModel:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from retrieval.linear_model import model_data
+
 # A tree is a list of nodes [feature, threshold, left, right, value]; a leaf has feature -1 and holds its value.
 Node = tuple[int, float, int, int, float]
 
@@ -28,11 +30,9 @@ class TreeModel:
     @classmethod
     def load(cls, path: Path, features: Sequence[str]) -> TreeModel:
         """The model in ``path``; an unbuilt one when the file is missing or was built for other features."""
-        if not path.exists():
+        data = model_data(path, features)
+        if data is None:
             return cls(tuple(features))
-        data = json.loads(path.read_text("utf-8"))
-        if tuple(data.get("features", ())) != tuple(features):
-            return cls(tuple(features))  # built for other features: not to be trusted
         trees = tuple(
             tuple((int(f), float(t), int(left), int(right), float(v)) for f, t, left, right, v in tree)
             for tree in data["trees"]

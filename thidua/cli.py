@@ -223,7 +223,7 @@ def cmd_train_models(settings: Settings, args: argparse.Namespace) -> int:
         PLAN_MODEL_FILE.write_text(plans.to_json() + "\n", "utf-8")
         answerer.reload_models()
         print(f"plans: {len(y)} plan answers ({int(y.sum())} right) to questions naming no place; {PLAN_MODEL_FILE}")
-        x, y, _ = line_examples(answerer, items)
+        x, y = line_examples(answerer, items)
         lines = fit_trees(x, y, LINE_FEATURES)
         LINE_MODEL_FILE.write_text(lines.to_json() + "\n", "utf-8")
         answerer.reload_models()

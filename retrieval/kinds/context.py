@@ -10,7 +10,17 @@ from functools import cached_property
 from knowledge.passages import Passage
 from retrieval.answer_line import Line, LineChooser, asked_words, candidate_lines, line_features
 from retrieval.answers import Answer, Source
-from retrieval.compose import Unit, answers_when, block, decline, lead_group, lead_text, listed_noun, select_quote
+from retrieval.compose import (
+    Unit,
+    answers_when,
+    block,
+    decline,
+    lead_group,
+    lead_text,
+    listed_noun,
+    names_listed,
+    select_quote,
+)
 from retrieval.generator import AnswerGenerator
 from retrieval.library import Entry, Library
 from retrieval.ranking import Candidate, Question, Ranker
@@ -108,26 +118,25 @@ class Context:
         if chooser is None or not chooser.learned:
             return self._hand_answer_line(units, cut=cut)
         lines = candidate_lines(units, asked_words(self.question.query))
-        listed = [ln for ln in lines if self._is_list_asked(ln)]
+        listed = listed_noun(self.question.query.folded)
         # a list asked for under a title that names it is said whole; else the model chooses
-        line = listed[0] if len(listed) == 1 else chooser.choose(lines, self.line_features(units, lines))
+        asked = [ln for ln in lines if ln.is_whole_list and ln.titled(listed)]
+        line = asked[0] if len(asked) == 1 else chooser.choose(lines, self.line_features(units, lines))
         if line.group is not None:
             return line.unit.text, list(line.said), line.is_whole_list
         return lead_text(line.unit, self._score, limit=None if cut else 0), list(line.said), False
 
-    def _is_list_asked(self, line: Line) -> bool:
-        """A whole list whose title names what the question asks to be listed ("gồm những hình thức nào")."""
-        listed = listed_noun(self.question.query.folded)
-        group = line.group
-        return bool(listed) and group is not None and group.is_list and f" {listed} " in f" {group.head.folded} "
-
     def line_features(self, units: Sequence[Unit], lines: Sequence[Line]) -> list[dict[str, float]]:
-        """The line model's features of each candidate line of one passage."""
+        """The line model's features of each candidate line of one passage (each line scored once)."""
         query, terms = self.question.query, self.question.terms
-        best = max((self._score(u) for u in units), default=0.0)
+        values = [self._score(ln.unit) for ln in lines]
+        best = max((v for v, ln in zip(values, lines, strict=True) if ln.group is None), default=0.0)
         listed = listed_noun(query.folded)
         idf = self.library.lexical.idf
-        return [line_features(ln, len(units), best, self._score, query, terms, idf, listed) for ln in lines]
+        return [
+            line_features(ln, len(units), v, best, query, terms, idf, listed)
+            for ln, v in zip(lines, values, strict=True)
+        ]
 
     def _hand_answer_line(self, units: Sequence[Unit], *, cut: bool) -> tuple[str, list[Unit], bool]:
         """The hand order: a title that answers with its list or first sentence; else the best sentence (for
@@ -139,14 +148,10 @@ class Context:
             self._score,
             wants_list=query.wants_list,
             wants_date=query.wants_date,
-            names_kind=lambda u: bool(listed) and f" {listed} " in f" {u.folded} ",
+            names_kind=lambda u: names_listed(listed, u),
         )
         if group is not None:
-            return (
-                group.line(),
-                [group.head, *(group.body if group.is_list else group.body[:1])],
-                group.is_list,
-            )
+            return group.line(), list(group.said), group.is_list
         best = max(units, key=self._score)
         dated = [u for u in units if answers_when(u.folded, query)] if query.wants_date else []
         best_dated = max(dated, key=self._score, default=None)
