@@ -13,7 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.compose import Group, Unit, _unit, answers_when, groups, has_date, has_day, has_number, names_listed
+from retrieval.compose import (
+    ITEM_MARK,
+    TITLE_NUMBER,
+    Group,
+    Unit,
+    _unit,
+    answers_when,
+    groups,
+    has_date,
+    has_day,
+    has_number,
+    names_listed,
+)
 from retrieval.query import ParsedQuery
 from retrieval.terms import QuestionTerms
 from retrieval.tree_model import TreeModel
@@ -43,7 +55,11 @@ LINE_FEATURES = (
     "near_answer",
     "head_share",
     "opening_share",
+    "heading",
+    "digest",
 )
+DIGEST_ITEMS = 3  # a list this long may be told by its items' opening words
+HEAD_WORDS = 7  # an item's opening words in such a digest
 NEAR_WORDS = 6  # a date or figure this many words from a question word is what the question asks of it
 OPENING_WORDS = 12  # the words of a line that say what it is about
 
@@ -59,6 +75,13 @@ class Line:
     said: tuple[Unit, ...]  # the passage's units it says
     position: int  # index of its first unit in the passage
     group: Group | None = None
+    heading: bool = False  # the passage's own section title ("Sở Khoa học và Công nghệ (cơ quan Thường trực …)")
+    digest: bool = False  # a list told by the opening words of each item, the list itself quoted below
+
+    @property
+    def is_title(self) -> bool:
+        """Whether the line is a title (with what it introduces, or the section's own)."""
+        return self.group is not None or self.heading
 
     @property
     def is_whole_list(self) -> bool:
@@ -70,14 +93,52 @@ class Line:
         return self.group is not None and names_listed(listed, self.group.head)
 
 
-def candidate_lines(units: Sequence[Unit], asked: frozenset[str] = frozenset()) -> list[Line]:
-    """Every unit, and every title with what it introduces, as a possible answer line (a list's title left out
-    when the question's words ``asked`` say all it says)."""
+def candidate_lines(units: Sequence[Unit], asked: frozenset[str] = frozenset(), title: str = "") -> list[Line]:
+    """Every unit, every title with what it introduces (a list's title left out when the question's words ``asked``
+    say all it says), the section's own ``title``, and each list of three items or more told by its items'
+    opening words, as a possible answer line."""
     index = {id(u): i for i, u in enumerate(units)}
     lines = [Line(u, (u,), i) for i, u in enumerate(units)]
     for group in groups(units):
         lines.append(Line(_unit(group.line(asked)), group.said, index[id(group.head)], group))
+    heading = TITLE_NUMBER.sub("", title).strip()
+    if len(_unit(heading).words) >= 2:
+        lines.append(Line(_unit(heading), (), 0, heading=True))
+    for start, items in list_runs(units):
+        lines.append(Line(_unit(digest(items)), (), start, digest=True))
     return lines
+
+
+def list_runs(units: Sequence[Unit]) -> list[tuple[int, list[Unit]]]:
+    """Each run of DIGEST_ITEMS list items or more in a passage, with the index of its first item."""
+    runs: list[tuple[int, list[Unit]]] = []
+    current: list[Unit] = []
+    start = 0
+    for i, unit in enumerate([*units, None]):
+        if unit is not None and ITEM_MARK.match(unit.text):
+            start = i if not current else start
+            current.append(unit)
+            continue
+        if unit is not None and current and not unit.text.rstrip().endswith(":"):
+            continue  # an item's sentence on its own line goes on the item
+        if len(current) >= DIGEST_ITEMS:
+            runs.append((start, current))
+        current = []
+    return runs
+
+
+def digest(items: Sequence[Unit]) -> str:
+    """A list told in one line by each item's opening words: "Nội bộ đoàn kết, gương mẫu…; Hoàn thành có chất
+    lượng…; …"."""
+    said = "; ".join(_item_head(ITEM_MARK.sub("", u.text).strip()) for u in items)
+    return said if said.endswith("…") else f"{said}."
+
+
+def _item_head(text: str) -> str:
+    words = text.rstrip(" ;.").split()
+    if len(words) <= HEAD_WORDS:
+        return " ".join(words)
+    return " ".join(words[:HEAD_WORDS]).rstrip(",;:") + "…"
 
 
 def asked_words(query: ParsedQuery) -> frozenset[str]:
@@ -145,7 +206,9 @@ def _kind_features(line: Line, query: ParsedQuery) -> dict[str, float]:
 def _shape_features(line: Line, count: int) -> dict[str, float]:
     """Where the line stands in the passage and what it looks like."""
     return {
-        "is_title": float(line.group is not None),
+        "is_title": float(line.is_title),
+        "heading": float(line.heading),
+        "digest": float(line.digest),
         "position": line.position / max(1, count - 1),
         "first": float(line.position == 0),
         "log_length": math.log1p(len(line.unit.text)),

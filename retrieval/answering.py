@@ -106,7 +106,7 @@ class Answerer:
         for candidate in ctx.candidates:
             entry = ctx.entry(candidate)
             units = ctx.library.details(candidate.row).units
-            lines = candidate_lines(units, asked_words(ctx.question.query))
+            lines = candidate_lines(units, asked_words(ctx.question.query), "".join(entry.passage.section_path[-1:]))
             found.append((entry.passage, [ln.unit.text for ln in lines], ctx.line_features(units, lines)))
         return found
 

@@ -26,6 +26,7 @@ SECTION_CHARS = 70  # a section title longer than this is cut in a citation
 _SECTION_NUMBER = re.compile(r"^\s*([IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]")
 LEAD_CHARS = 200  # the answer line: the unit that answers, cut to its best clauses past this
 _LEADING_MARKER = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)])\s+")
+_NO_SPACE = re.compile(r"\s+")
 MAX_QUOTE = 1600
 NEIGHBOUR_SHARE = 0.6  # a sentence answering this share of the best one is quoted beside it
 
@@ -192,7 +193,9 @@ def plan_link(link_base: str, passage: Passage) -> str:
 
 def is_scanned(passage: Passage) -> bool:
     """Whether the passage was machine-read from a scan (its shown text is an OCR repair of the source)."""
-    return passage.original != passage.text
+    # the shown text is the source reflowed (lines joined, a number cut at a line end rejoined): only a change of
+    # letters, not of white space, means the text was repaired
+    return _NO_SPACE.sub("", passage.original) != _NO_SPACE.sub("", passage.text)
 
 
 def place_label(meta: PlanMeta) -> str:
@@ -232,8 +235,8 @@ def lead_text(unit: Unit, score: Callable[[Unit], float], *, limit: int | None =
     return f"{head}{best_window.rstrip(',;: ')}{tail}"
 
 
-_ITEM = re.compile(r"^\s*[-+•*]\s*")
-_TITLE_NUMBER = re.compile(r"^\s*(?:[IVX]{1,4}\.|\d{1,2}(?:\.\d{1,2})*\.?|[a-zđ][.)])\s+")
+ITEM_MARK = re.compile(r"^\s*[-+•*]\s*")
+TITLE_NUMBER = re.compile(r"^\s*(?:[IVX]{1,4}\.|\d{1,2}(?:\.\d{1,2})*\.?|[a-zđ][.)])\s+")
 HEAD_CHARS = 100  # a title line ("2.1. Hình thức khen thưởng", "a. Giai đoạn 1: (từ 2025 - 2027)") is shorter
 HEAD_SHARE = 0.8  # a title answers first when it matches the question nearly as well as the best sentence
 
@@ -248,7 +251,7 @@ class Group:
     @property
     def is_list(self) -> bool:
         """Whether everything under the title is a list item."""
-        return len(self.body) >= 2 and all(_ITEM.match(u.text) for u in self.body)
+        return len(self.body) >= 2 and all(ITEM_MARK.match(u.text) for u in self.body)
 
     @property
     def said(self) -> tuple[Unit, ...]:
@@ -258,13 +261,13 @@ class Group:
     def line(self, asked: frozenset[str] = frozenset()) -> str:
         """The title with what it introduces, on one line: a list's items joined, or the first sentence. A list
         whose title only repeats the question (every title word in ``asked``) is said without its title."""
-        head = _TITLE_NUMBER.sub("", _ITEM.sub("", self.head.text)).strip().rstrip(" :")
+        head = TITLE_NUMBER.sub("", ITEM_MARK.sub("", self.head.text)).strip().rstrip(" :")
         if self.is_list:
-            items = [_ITEM.sub("", u.text).strip().rstrip(" ;.") for u in self.body]
+            items = [ITEM_MARK.sub("", u.text).strip().rstrip(" ;.") for u in self.body]
             if _unit(head).words <= asked:
                 return f"{'; '.join(items)}."
             return f"{head}: {'; '.join(items)}."
-        return f"{head}: {_ITEM.sub('', self.body[0].text).strip()}" if self.body else head
+        return f"{head}: {ITEM_MARK.sub('', self.body[0].text).strip()}" if self.body else head
 
 
 def _is_head(unit: Unit, following: Unit | None) -> bool:
@@ -275,7 +278,7 @@ def _is_head(unit: Unit, following: Unit | None) -> bool:
         return True
     if text.startswith("-") and following.text.lstrip().startswith("+"):
         return True  # "- Khen thưởng tổng kết" over "+ Huân chương Lao động; …"
-    return not _ITEM.match(text) and len(text) < HEAD_CHARS and not text.endswith((".", ";", ","))
+    return not ITEM_MARK.match(text) and len(text) < HEAD_CHARS and not text.endswith((".", ";", ","))
 
 
 def groups(units: Sequence[Unit]) -> list[Group]:

@@ -100,6 +100,19 @@ SHORTHAND: dict[str, str] = {
     "cty": "công ty",
     "vđ": "vấn đề",
     "mn": "mọi người",
+    "lđ": "lao động",
+    "ld": "lao động",
+    "hclđ": "Huân chương Lao động",
+    "ds": "danh sách",
+    "dsach": "danh sách",
+    "hc": "hành chính",
+    "nn": "nhà nước",
+    "bk": "bằng khen",
+    "gk": "giấy khen",
+    "ttg": "Thủ tướng",
+    "ctr": "chương trình",
+    "đg": "đánh giá",
+    "tgia": "tham gia",
     "ms": "mới",
     "sv": "sinh viên",
     "bnhieu": "bao nhiêu",
@@ -134,6 +147,12 @@ _LEVEL_PREFIX = re.compile(r"(?<![\w.])(p|x|tp|q|tx|tt)\.\s*(?=\w)", re.IGNORECA
 _LEVEL_AFTER_COUNCIL = re.compile(r"(?<=\bubnd )(p|x|tp|q|tx|tt)\.(?!\w)", re.IGNORECASE)
 # "ad ơi", "mn ơi", "anh chị ơi": who the question is addressed to, before it starts.
 _VOCATIVE = re.compile(r"^\s*(?:[^\W\d_]+\s+){1,2}(?:ơi|oi)\b[\s,!.]*", re.IGNORECASE)
+# "… ko mn", "… vậy ad ạ": who the question is addressed to, after it ends.
+_TRAILING_VOCATIVE = re.compile(
+    r"[\s,]+(?:mn|mng|mọi người|ad|admin|anh chị|a/c|ac)(?:\s+(?:ơi|oi|ạ|nhé|nha|với))*\s*[?!.]*\s*$", re.IGNORECASE
+)
+# "p hoàng mai", "x trùng khánh": a level abbreviated before a name without its dot
+_LEVEL_BARE = re.compile(r"(?<![\w.&/-])(p|x|q)\s+(?=[^\W\d_]{2,})", re.IGNORECASE)
 _LEVEL_WORDS = {"p": "phường", "x": "xã", "tp": "thành phố", "q": "quận", "tx": "thị xã", "tt": "thị trấn"}
 _TOKEN = re.compile(r"[\w&]+(?:[-&][\w]+)*", re.UNICODE)
 
@@ -182,16 +201,25 @@ def is_function_word(word: str, *, accented_text: bool = True) -> bool:
     return lowered in STOPWORDS or lowered in GENERIC
 
 
+# "hạn" on its own is a deadline ("hạn báo cáo"), but not in "quyền hạn", "giới hạn", "hữu hạn", "hạn chế"
+_DEADLINE = r"(?<!quyen )(?<!gioi )(?<!huu )\bhan\b(?! che\b| han\b)"
 _DATE_Q = re.compile(
     r"\b(ngay nao|ngay may|han chot|han cuoi|thoi han|han nop|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao"
     r"|truoc ngay|vao ngay|nam nao|thang nao|dip nao|bao lau|thoi gian|ngay bao nhieu|nam bao nhieu|nam may"
-    r"|cham nhat|muon nhat)\b"
+    r"|cham nhat|muon nhat)\b|" + _DEADLINE
 )
 # A day asked for ("hạn chót", "ngày nào"): a year does not answer it.
-_DAY_Q = re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|han chot|han cuoi|han nop|thoi han|truoc ngay|cham nhat)\b")
+_DAY_Q = re.compile(
+    r"\b(ngay nao|ngay may|ngay bao nhieu|han chot|han cuoi|han nop|thoi han|truoc ngay|cham nhat)\b|" + _DEADLINE
+)
 _NUMBER_Q = re.compile(
     r"\b((?<!ngay )bao nhieu|so may|so luong|ty le|muc nao|may phan tram|phan tram|chi phi|kinh phi|muc gia"
     r"|gia bao nhieu|gia ve|gia tien|gia ban|so tien)\b"
+)
+# A time of day or a weekday asked for ("mấy giờ", "thứ mấy", "giờ làm việc"): a plan states none of these.
+_TIME_Q = re.compile(
+    r"\b(may gio|gio nao|(?:vao|toi|sang|chieu|ngay|hoc) thu may|gio lam viec|khung gio|buoi nao|lich hoc"
+    r"|lich lam viec)\b"
 )
 _CONTACT_Q = re.compile(r"\b(so dien thoai|dien thoai|hotline|duong day nong|email|thu dien tu|website|zalo)\b")
 _COUNT_Q = re.compile(r"\b(co|gom|chia thanh|chia lam) (bao nhieu|may) (?!phan tram|tien|dong|nguoi|ho)\w")
@@ -262,8 +290,10 @@ AWARD_ACCENTED = "tặng"  # written with its tone mark, "tặng" is "khen thư�
 # find the answering sentence but never count as the question's subject being covered.
 KIND_HINTS: dict[str, str] = {
     "han chot": "truoc ngay",
+    "han": "truoc ngay dinh ky",
     "han nop": "truoc ngay",
     "nop": "gui bao cao",
+    "gui": "gui bao cao",
     "thoi han": "truoc ngay dinh ky",
     "khi nao": "truoc ngay dinh ky",
     "bao gio": "thoi gian giai doan",
@@ -300,6 +330,7 @@ class ParsedQuery:
     wants_day: bool = False  # a deadline or a day ("hạn chót", "ngày nào"), not only a year
     numbers: tuple[str, ...] = ()  # figures the question names (years, document numbers): evidence must hold them
     wants_contact: bool = False  # a phone number, e-mail or website: the evidence must hold one
+    wants_time: bool = False  # a time of day or a weekday: the evidence must state one
     expansion: tuple[str, ...] = ()  # folded plan words that answer phrases of the question
     expansion_pairs: tuple[str, ...] = ()  # adjacent pairs within those plan wordings, e.g. "noi nhan"
     kind_hints: tuple[str, ...] = ()  # plan words that answers of the wanted kind are written with
@@ -307,7 +338,8 @@ class ParsedQuery:
 
 def expand_shorthand(text: str) -> str:
     """Replace chat shorthand ("ko", "j", "bn", "đc", "ubnd", "p.", "tp" …) by full Vietnamese words."""
-    text = _VOCATIVE.sub("", nfc(text))
+    text = _TRAILING_VOCATIVE.sub("", _VOCATIVE.sub("", nfc(text)))
+    text = _LEVEL_BARE.sub(lambda m: _LEVEL_WORDS[m.group(1).lower()] + " ", text)
     text = _LEVEL_PREFIX.sub(lambda m: _LEVEL_WORDS[m.group(1).lower()] + " ", text)
     text = _LEVEL_AFTER_COUNCIL.sub(lambda m: _LEVEL_WORDS[m.group(1).lower()], text)
 
@@ -472,6 +504,7 @@ def parse_query(question: str) -> ParsedQuery:
         asks_which_plans=bool(_WHICH_PLANS_Q.search(spaced)),
         asks_duty=bool(_DUTY_Q.search(spaced)),
         wants_contact=bool(_CONTACT_Q.search(spaced)),
+        wants_time=bool(_TIME_Q.search(spaced)),
         numbers=tuple(dict.fromkeys(w for w in spaced.split() if w.isdigit() and len(w) >= 2)),
         expansion=tuple(word for words in wordings for word in words.split()),
         expansion_pairs=tuple(f"{a} {b}" for words in wordings for a, b in pairwise(words.split())),

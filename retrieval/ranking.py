@@ -39,6 +39,7 @@ DUTY_SECTION_WEIGHT = 1.0  # … when the question asks what someone must do: se
 TITLE_MATCH_WEIGHT = 1.0  # a name the question holds whole is what the section is titled
 FACT_WEIGHT = 0.1  # an extracted fact of the wanted kind (deadline, body, award, target)
 
+_CLOCK = re.compile(r"\b\d{1,2} ?(?:h|gio)(?: ?\d{2})?\b|\bthu (?:hai|ba|tu|nam|sau|bay|[2-7])\b|\bchu nhat\b")
 _CONTACT = re.compile(r"\b0\d{2,3}[ .]?\d{3}[ .]?\d{3,4}\b|@|https?://|www\.")
 
 
@@ -403,6 +404,8 @@ class Ranker:
         if query.wants_number and not any(has_number(u.folded) for u in ranked):
             return False
         if query.wants_contact and not any(_CONTACT.search(u.text) for u in view.units):
+            return False
+        if query.wants_time and not any(_CLOCK.search(u.folded) for u in view.units):
             return False
         own = self._library.entries[candidate.row].meta.number.split("/")[0]
         if any(n not in view.words and n.lstrip("0") not in view.words and n != own for n in query.numbers):

@@ -94,7 +94,7 @@ class Context:
         units = self.library.details(self.library.row_of[entry.passage.id]).units
         if not units:
             return "", entry.passage.text
-        lead, said, whole_list = self._answer_line(units, cut=cut)
+        lead, said, whole_list = self._answer_line(units, entry.passage.section_path[-1:], cut=cut)
         if whole_list and not whole and self.question.query.wants_list:
             return lead, ""  # the list asked for, word for word, is the answer line: nothing else to quote
         lines = self.quote(entry, whole=whole).split("\n")
@@ -111,18 +111,18 @@ class Context:
     def _score(self, unit: Unit) -> float:
         return self.ranker.unit_score(unit, self.question)
 
-    def _answer_line(self, units: Sequence[Unit], *, cut: bool) -> tuple[str, list[Unit], bool]:
+    def _answer_line(self, units: Sequence[Unit], title: Sequence[str], *, cut: bool) -> tuple[str, list[Unit], bool]:
         """The answer line, the units it says, and whether it is a whole list: the line the line model finds most
         likely to state the answer (a sentence, a list item, or a title with its list or first sentence)."""
         chooser = self.line_chooser
         if chooser is None or not chooser.learned:
             return self._hand_answer_line(units, cut=cut)
-        lines = candidate_lines(units, asked_words(self.question.query))
+        lines = candidate_lines(units, asked_words(self.question.query), "".join(title))
         listed = listed_noun(self.question.query.folded)
         # a list asked for under a title that names it is said whole; else the model chooses
         asked = [ln for ln in lines if ln.is_whole_list and ln.titled(listed)]
         line = asked[0] if len(asked) == 1 else chooser.choose(lines, self.line_features(units, lines))
-        if line.group is not None:
+        if line.is_title or line.digest:
             return line.unit.text, list(line.said), line.is_whole_list
         return lead_text(line.unit, self._score, limit=None if cut else 0), list(line.said), False
 

@@ -50,6 +50,7 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
                 r"\b((ke hoach|van ban|don vi|dia phuong|noi) nao|ai) (da )?(trien khai|thuc hien|cu the hoa)\b"
                 r".*\b(ke hoach|so) ?\d",
                 r"\bduoc ((cac |nhung )?(ke hoach|don vi|dia phuong) nao|ai) (trien khai|thuc hien)",
+                r"\b(ke hoach|van ban) nao\b.*\b(trien khai|thuc hien|cu the hoa) (ke hoach|van ban)? ?(so )?\d",
             ),
         ),
         (
@@ -96,6 +97,8 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
                 r"\bso hieu\b",
                 r"\bso may\b",
                 r"\bban hanh (ngay|khi|luc|vao ngay|thang) (nao|may|bao gio)",
+                r"\bban hanh (vao )?(ngay|thang|nam)( thang)?( nam)? (nao|may|bao nhieu)\b",
+                r"\bban hanh (khi nao|bao gio|luc nao)\b",
                 r"\bngay ban hanh\b",
                 r"\b(co quan|don vi|ai) ban hanh\b",
                 r"\bban hanh boi\b",
@@ -136,8 +139,16 @@ def applies(ctx: Context) -> bool:
     if len(other) > MAX_OTHER_WORDS or not _numbers_held(ctx):
         return False
     if aspect is Aspect.IDENTITY:
-        return asks_identity(ctx)
+        return asks_identity(ctx) or _asks_every_plan(ctx)
     return aspect is Aspect.IMPLEMENTED_BY or _CITING_DOCUMENT.search(f" {ctx.question.query.folded} ") is None
+
+
+def _asks_every_plan(ctx: Context) -> bool:
+    """No plan named, no number cited, and the plans asked of in the plural ("các kế hoạch … số hiệu"): each
+    plan's own card answers."""
+    query = ctx.question.query
+    plural = re.search(r"\b(cac|nhung|moi) (ke hoach|van ban)\b", query.folded) is not None
+    return not ctx.question.docs and not query.numbers and plural
 
 
 def about_a_document_not_held(ctx: Context) -> bool:

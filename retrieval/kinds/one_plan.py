@@ -14,11 +14,21 @@ from retrieval.ranking import Candidate
 RUNNER_UP = 0.9  # a second passage scoring this close to the best is quoted as well …
 RUNNER_UP_SENTENCE = 0.7  # … when its best sentence answers nearly as well
 MAX_RUNNERS_UP = 2
+ANSWER_DEPTH = 2
 
 
 def applies(ctx: Context) -> bool:
-    """The best evidence answers (for "when", with a dated answering line)."""
-    return bool(ctx.candidates) and ctx.answers(ctx.candidates[0]) and _dated_if_asked(ctx, ctx.candidates[0])
+    """Evidence near the top answers (for "when", with a dated answering line)."""
+    return _answering(ctx) is not None
+
+
+def _answering(ctx: Context) -> Candidate | None:
+    """The best-ranked of the first few candidates that answers: a passage ranked a little above it that does not
+    answer (a section whose title shares the place's words) does not make the plans silent."""
+    for candidate in ctx.candidates[:ANSWER_DEPTH]:
+        if ctx.answers(candidate) and _dated_if_asked(ctx, candidate):
+            return candidate
+    return None
 
 
 def _dated_if_asked(ctx: Context, candidate: Candidate) -> bool:
@@ -29,7 +39,7 @@ def _dated_if_asked(ctx: Context, candidate: Candidate) -> bool:
 
 def compose(ctx: Context) -> Answer:
     """The best passage's answer, and any runner-up's."""
-    best = ctx.candidates[0]
+    best = _answering(ctx) or ctx.candidates[0]
     entry = ctx.entry(best)
     text = ctx.block(entry, whole=True if ctx.question.detailed else None)
     ordered = [best]
@@ -50,10 +60,10 @@ def _runners_up(ctx: Context) -> list[Candidate]:
     query = ctx.question.query
     if not (query.wants_date or query.wants_number):
         return []
-    best = ctx.candidates[0]
+    best = _answering(ctx) or ctx.candidates[0]
     said = _figures(ctx.lead_and_quote(ctx.entry(best), cut=False)[0])
     found = []
-    for c in ctx.candidates[1 : MAX_RUNNERS_UP + 1]:
+    for c in [c for c in ctx.candidates if c is not best][:MAX_RUNNERS_UP]:
         if c.score < RUNNER_UP * best.score or c.unit < RUNNER_UP_SENTENCE * best.unit or not ctx.answers(c):
             continue
         figures = _figures(ctx.lead_and_quote(ctx.entry(c), cut=False)[0])

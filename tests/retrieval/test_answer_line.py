@@ -49,3 +49,25 @@ def test_every_unit_and_every_title_with_its_list_is_a_candidate_line() -> None:
     # a title that only repeats the question is left out of the line
     asked = frozenset({"hinh", "thuc", "khen", "thuong", "gom", "nhung", "nao"})
     assert candidate_lines(units, asked)[-1].unit.text == "Huân chương Lao động; Giấy khen các cấp."
+
+
+def test_a_list_of_three_or_more_is_told_by_its_items_opening_words() -> None:
+    texts = (
+        "- Nội bộ đoàn kết, gương mẫu, chấp hành chủ trương của Đảng.",
+        "- Hoàn thành có chất lượng, đạt, vượt và về đích sớm các mục tiêu cơ bản;",
+        "Nghị quyết số 71, Kế hoạch số 139;",  # the item's sentence on a line of its own
+        "- Kịp thời tham mưu, đề xuất với cấp có thẩm quyền.",
+    )
+    digests = [ln for ln in candidate_lines([_unit(t) for t in texts]) if ln.digest]
+    assert [ln.unit.text for ln in digests] == [
+        "Nội bộ đoàn kết, gương mẫu, chấp…; Hoàn thành có chất lượng, đạt, vượt…; Kịp thời tham mưu, đề xuất với…"
+    ]
+    assert digests[0].said == ()  # the list itself stays in the quote
+
+
+def test_the_sections_own_title_is_a_candidate_line() -> None:
+    units = [_unit("a) Chủ trì tham mưu các nội dung chuyên môn.")]
+    title = "1. Sở Khoa học và Công nghệ (cơ quan Thường trực của phong trào)"
+    headings = [ln for ln in candidate_lines(units, title=title) if ln.heading]
+    assert [ln.unit.text for ln in headings] == ["Sở Khoa học và Công nghệ (cơ quan Thường trực của phong trào)"]
+    assert headings[0].is_title and not [ln for ln in candidate_lines(units, title="3.") if ln.heading]

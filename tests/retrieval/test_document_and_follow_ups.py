@@ -71,6 +71,8 @@ def test_the_card_reads_signer_links_and_recipients() -> None:
         ("kế hoạch của phường thực hiện kế hoạch nào của cấp trên", Aspect.IMPLEMENTS),
         ("kế hoạch 300 được những kế hoạch nào triển khai", Aspect.IMPLEMENTED_BY),
         ("tên đầy đủ của phong trào là gì", Aspect.MOVEMENT),
+        ("những kế hoạch nào được ban hành để thực hiện kế hoạch 300", Aspect.IMPLEMENTED_BY),
+        ("các kế hoạch được ban hành vào ngày tháng nào", Aspect.IDENTITY),
         ("hạn báo cáo của phường là ngày nào", None),
         ("tiêu chí thi đua đối với doanh nghiệp", None),
     ],

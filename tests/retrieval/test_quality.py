@@ -88,3 +88,44 @@ def test_every_answer_cites_an_existing_passage_without_raw_ocr(
             passage = stored[source.passage_id]
             assert source.text == passage.text
             assert "Nguồn:" in answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "early", "late"),
+    [
+        # "hạn" alone is a deadline: the ward's report day, not its list of recipients
+        ("Hạn báo cáo của phường Hoàng Mai", ["10/12"], []),
+        # the section's own title answers "which body"
+        ("cơ quan thường trực của phong trào ở thành phố hà nội là cơ quan nào", ["khoa hoc va cong nghe"], []),
+        # a list asked for is told first by its items' opening words, the whole list quoted below
+        ("yeu cau thi dua doi voi tap the o so y te ha noi la gi?", ["kip thoi tham muu"], ["noi bo doan ket"]),
+        # the best answering passage near the top, though a section sharing the place's words ranks above it
+        ("Sở Y tế Hà Nội tổng kết phong trào thi đua vào năm nào?", ["2030"], []),
+        # every plan's own card, one line each, for the plans asked of in the plural
+        ("so hieu cac ke hoach trien khai phong trao thi dua la bao nhieu", ["99/kh"], ["07/kh", "3764", "38/kh"]),
+        ("Những kế hoạch nào được ban hành để thực hiện Kế hoạch 190/KH-UBND?", ["hoang mai", "so y te"], []),
+    ],
+)
+def test_questions_as_people_ask_them_get_the_answer_first(
+    real_answerer: Answerer, question: str, early: list[str], late: list[str]
+) -> None:
+    from retrieval.evaluation import judge_text
+
+    answer = real_answerer.answer(question)
+    assert answer.found, answer.text
+    assert all(judge_text(fact) in judge_text(answer.text[:200]) for fact in early), answer.text
+    assert all(judge_text(fact) in judge_text(answer.text) for fact in late), answer.text
+
+
+@pytest.mark.slow
+def test_a_time_of_day_the_plans_never_state_is_declined(real_answerer: Answerer) -> None:
+    assert not real_answerer.answer("Trung tâm Phục vụ hành chính công xã Trùng Khánh làm việc từ mấy giờ?").found
+    assert real_answerer.answer("chỉ số chuyển đổi số của tập thể ở phường Hoàng Mai phải xếp thứ mấy").found
+
+
+@pytest.mark.slow
+def test_a_plan_typed_as_text_is_not_said_to_be_scanned(real_answerer: Answerer) -> None:
+    answer = real_answerer.answer("Sở Nội vụ thành phố Hà Nội có nhiệm vụ gì")
+    city = [line for line in answer.text.splitlines() if line.startswith("(Nguồn: Kế hoạch 190")]
+    assert city and all("bản quét" not in line for line in city)

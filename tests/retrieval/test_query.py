@@ -128,3 +128,25 @@ def test_which_day_is_a_date_not_a_figure() -> None:
     day = parse_query("các bv trực thuộc sở y tế gửi bc hạn chót ngày bn")
     assert day.wants_date and day.wants_day and not day.wants_number
     assert parse_query("tỷ lệ hồ sơ trực tuyến là bao nhiêu").wants_number
+
+
+def test_han_on_its_own_asks_for_a_deadline() -> None:
+    assert parse_query("Hạn báo cáo của phường Hoàng Mai").wants_day
+    assert parse_query("han gui bao cao cua xa trung khanh").wants_day
+    for other in ("quyền hạn của Sở Nội vụ", "hạn chế giấy tờ", "giới hạn địa giới hành chính"):
+        assert not parse_query(other).wants_date, other
+
+
+def test_a_call_after_the_question_and_a_level_without_its_dot() -> None:
+    assert expand_shorthand("phòng vh-xh p hoàng mai có phải đề xuất ds khen thưởng ko mn") == (
+        "phòng Văn hóa - Xã hội phường hoàng mai có phải đề xuất danh sách khen thưởng không"
+    )
+    assert expand_shorthand("x trùng khánh có khen tới huân chương lđ k ad ạ") == (
+        "xã trùng khánh có khen tới huân chương lao động không"
+    )
+
+
+def test_a_time_of_day_or_weekday_is_told_from_a_rank() -> None:
+    assert parse_query("trung tâm làm việc từ mấy giờ").wants_time
+    assert parse_query("lớp học vào tối thứ mấy").wants_time
+    assert not parse_query("chỉ số chuyển đổi số phải xếp thứ mấy").wants_time
