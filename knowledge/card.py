@@ -176,7 +176,74 @@ def _signature(closing: Passage | None) -> tuple[str, str]:
         if found and len(found.group(1)) >= 8:
             name = found.group(1)
             break
-    return " – ".join(titles), name
+    return " – ".join(titles), _with_surname(name)
+
+
+# The common Vietnamese surnames: a scan's slip in the first word of a signer's name ("Neguyen") is one of them.
+_SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trịnh",
+    "Đào",
+    "Lương",
+    "Tạ",
+    "Lưu",
+    "Đoàn",
+    "Vương",
+    "Triệu",
+    "Lâm",
+    "Kiều",
+    "Nông",
+    "Hứa",
+    "Tô",
+    "Quách",
+    "Khúc",
+    "Lã",
+    "Mạc",
+    "Hà",
+    "Cao",
+    "Mai",
+    "Chu",
+    "Thái",
+]
+
+
+def _with_surname(name: str) -> str:
+    """The signer's name with its surname spelt as surnames are, when the scan read it one letter off."""
+    first, _, rest = name.partition(" ")
+    if len(rest.split()) < 2:  # a surname and a given name at least; two words may be a given name alone
+        return name
+    folded = fold(first)
+    for surname in _SURNAMES:
+        target = fold(surname)
+        if folded == target or (len(folded) >= 4 and _one_edit(folded, target)):
+            return f"{surname} {rest}"
+    return name
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one inserted, deleted or replaced letter."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _recipients(closing: Passage | None) -> tuple[str, ...]:

@@ -58,13 +58,17 @@ LINE_FEATURES = (
     "heading",
     "digest",
 )
+HOLDER_CHARS = 90  # a duty section's title said before its line, cut past this
 DIGEST_ITEMS = 3  # a list this long may be told by its items' opening words
 HEAD_WORDS = 7  # an item's opening words in such a digest
 NEAR_WORDS = 6  # a date or figure this many words from a question word is what the question asks of it
 OPENING_WORDS = 12  # the words of a line that say what it is about
 
 _BODY = re.compile(r"\b(?:phong|so|ubnd|uy ban|ban|trung tam|doan|hoi|cong an|van phong|bo phan|to dan pho|chu tich)\b")
-_WHO = re.compile(r"\bai\b|\bco quan\b|\bdon vi\b|\bbo phan\b|\bchu tri\b|\bphu trach\b|\bthuong truc\b")
+_WHO = re.compile(
+    r"\bai\b|\bco quan\b|\bdon vi\b|\bbo phan\b|\bchu tri\b|\bphu trach\b|\bthuong truc\b"
+    r"|\b(?:so|phong|ben|to chuc|nganh|cap) nao\b"
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,16 @@ def candidate_lines(units: Sequence[Unit], asked: frozenset[str] = frozenset(), 
     for start, items in list_runs(units):
         lines.append(Line(_unit(digest(items)), (), start, digest=True))
     return lines
+
+
+def duty_holder(title: str, query: ParsedQuery, lead: str) -> str:
+    """For "who" ("đơn vị nào chủ trì …"), the body a duty section is titled by, when the answer line (a duty said
+    without its subject: "Chủ trì xây dựng hướng dẫn …") does not name it; "" otherwise."""
+    holder = TITLE_NUMBER.sub("", title).strip().rstrip(" :")
+    folded = _unit(holder).folded
+    if not _WHO.search(f" {query.folded} ") or not _BODY.match(folded) or folded in _unit(lead).folded:
+        return ""
+    return holder if len(holder) <= HOLDER_CHARS else holder[:HOLDER_CHARS].rsplit(" ", 1)[0] + "…"
 
 
 def list_runs(units: Sequence[Unit]) -> list[tuple[int, list[Unit]]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from knowledge.passages import Passage
-from retrieval.answer_line import Line, LineChooser, asked_words, candidate_lines, line_features
+from retrieval.answer_line import Line, LineChooser, asked_words, candidate_lines, duty_holder, line_features
 from retrieval.answers import Answer, Source
 from retrieval.compose import (
     Unit,
@@ -106,6 +106,8 @@ class Context:
         if entry.carried:  # the heading left at the end of the previous passage titles the answer
             lines = [line for line in lines if line != entry.carried]
             lead = f"{entry.carried.rstrip(' :')}: {lead}"
+        holder = duty_holder("".join(entry.passage.section_path[-1:]), self.question.query, lead)
+        lead = f"{holder}: {lead}" if holder else lead
         return lead, "\n".join(lines).strip()
 
     def _score(self, unit: Unit) -> float:

@@ -80,6 +80,8 @@ def compose(ctx: Context) -> Answer:
 def _chosen(ctx: Context) -> list[Candidate]:
     """The plans that get a line: for "which plans say X" every plan holding X however it ranks; for a question
     naming no plan those the plan model picks; for several plans named those that answer nearly as well as the best."""
+    if ctx.question.query.asks_which_plans and ctx.question.query.numbers:
+        return _citing(ctx)
     if ctx.question.query.asks_which_plans:
         searched = _best_by_plan_searched(ctx)
         held = max((c.rare_compounds for c in searched.values()), default=0.0)
@@ -96,6 +98,17 @@ def _chosen(ctx: Context) -> list[Candidate]:
         and c.rare_compounds >= PLAN_SUPPORT * top.rare_compounds
         and ctx.answers(c)
     ]
+
+
+def _citing(ctx: Context) -> list[Candidate]:
+    """ "Which plans carry out Quyết định 923": each plan whose passage names every number asked, its best such."""
+    numbers = ctx.question.query.numbers
+    holding = [c for c in searched_one_by_one(ctx) if all(_names(ctx.library.details(c.row).words, n) for n in numbers)]
+    return list(best_of_each_plan(ctx, holding, key=lambda c: c.rank).values())
+
+
+def _names(words: frozenset[str], number: str) -> bool:
+    return number in words or number.lstrip("0") in words
 
 
 def _lines(ctx: Context, chosen: list[Candidate]) -> str:

@@ -71,3 +71,16 @@ def test_the_sections_own_title_is_a_candidate_line() -> None:
     headings = [ln for ln in candidate_lines(units, title=title) if ln.heading]
     assert [ln.unit.text for ln in headings] == ["Sở Khoa học và Công nghệ (cơ quan Thường trực của phong trào)"]
     assert headings[0].is_title and not [ln for ln in candidate_lines(units, title="3.") if ln.heading]
+
+
+def test_a_duty_said_without_its_subject_is_said_after_the_body_for_who() -> None:
+    from retrieval.answer_line import duty_holder
+    from retrieval.query import parse_query
+
+    title = "1. Phòng Văn hóa – Xã hội (cơ quan Thường trực của phong trào)"
+    lead = "Chủ trì xây dựng hướng dẫn khen thưởng sơ, tổng kết phong trào thi đua;"
+    who = parse_query("đơn vị nào chủ trì xây dựng hướng dẫn khen thưởng")
+    assert duty_holder(title, who, lead) == "Phòng Văn hóa – Xã hội (cơ quan Thường trực của phong trào)"
+    assert duty_holder(title, parse_query("hướng dẫn khen thưởng gồm gì"), lead) == ""  # not a "who" question
+    assert duty_holder("a) Đối với tập thể", who, lead) == ""  # a title that names no body
+    assert duty_holder(title, who, "Phòng Văn hóa – Xã hội (cơ quan Thường trực của phong trào) chủ trì") == ""

@@ -105,6 +105,12 @@ def test_every_answer_cites_an_existing_passage_without_raw_ocr(
         # every plan's own card, one line each, for the plans asked of in the plural
         ("so hieu cac ke hoach trien khai phong trao thi dua la bao nhieu", ["99/kh"], ["07/kh", "3764", "38/kh"]),
         ("Những kế hoạch nào được ban hành để thực hiện Kế hoạch 190/KH-UBND?", ["hoang mai", "so y te"], []),
+        # "which body": a duty said without its subject is said after the body its section is titled by
+        ("Ở phường Hoàng Mai, đơn vị nào chủ trì xây dựng hướng dẫn khen thưởng sơ kết?", ["van hoa"], []),
+        # "which plans carry out Quyết định 923": every plan that names it
+        ("Kế hoạch nào thực hiện Quyết định 923/QĐ-TTg?", [], ["hoang mai", "so y te", "thanh pho ha noi"]),
+        # a scan's slip in the signer's surname
+        ("ai ký kế hoạch của phường hoàng mai", ["nguyen quynh trang"], []),
     ],
 )
 def test_questions_as_people_ask_them_get_the_answer_first(
