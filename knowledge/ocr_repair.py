@@ -21,6 +21,7 @@ from pathlib import Path
 
 from core.vietnamese import fold, nfc
 from knowledge.lexicon import (
+    LEXICON_DIR,
     Lexicon,
     general_lexicon,
     general_phrases,
@@ -197,7 +198,7 @@ class Repairer:
         for match in _TOKEN.finditer(line):
             raw = match.group()
             lowered = raw.lower()
-            if _is_fixed(line, match.start(), match.end(), raw, heading):
+            if _is_fixed(line, match.start(), match.end(), raw, heading) or lowered in _loanwords():
                 options = [(lowered, 0.0)]
             elif clean_line and (lowered.isascii() or self._is_known(lowered)):
                 # A line with real diacritics (clean text, or a Vietnamese OCR model's output): keep every word
@@ -335,6 +336,13 @@ def _is_fixed(line: str, start: int, end: int, raw: str, heading: bool) -> bool:
     if _ROMAN.match(raw) and after in ".)":
         return True
     return len(raw) == 1 and raw.isalpha() and after == ")"
+
+
+@cache
+def _loanwords() -> frozenset[str]:
+    """Words of other languages the plans write as they are (``lexicon/loanwords.txt``): never repaired."""
+    lines = (LEXICON_DIR / "loanwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @cache

@@ -397,7 +397,7 @@ class Ranker:
         view = self._library.details(candidate.row)
         ranked = sorted(view.units, key=lambda u: self.unit_score(u, question), reverse=True)[:2]
         # "when": the sentence that answers states a date, and it or its section title shares the question's words
-        subject = set(terms.content)
+        subject = set(terms.content) or set(terms.topic)  # "triển khai từ năm nào": only generic words to go on
         dated = [u for u in ranked if has_date(u.folded)]
         if query.wants_date and not any(subject & (u.words | view.section_words) for u in dated):
             return False

@@ -210,3 +210,10 @@ def test_any_text_keeps_its_lines_and_numbers(repairer: Repairer, text: str) -> 
     assert unicodedata.is_normalized("NFC", out)
     assert re.findall(r"(?<![\w€¢¥§&$])\d+(?![\w€¢¥§&$])", out) == re.findall(r"(?<![\w€¢¥§&$])\d+(?![\w€¢¥§&$])", text)
     assert len(repairer.restore_query(text).split("\n")) == len(text.split("\n"))
+
+
+def test_words_of_other_languages_are_kept() -> None:
+    from knowledge.ocr_repair import default_repairer
+
+    repaired = default_repairer().repair('phém theo huong "Made in Vi¢t Nam" - sang tao Viét Nam')
+    assert repaired == 'phẩm theo hướng "Made in Việt Nam" - sáng tạo Việt Nam'

@@ -109,6 +109,15 @@ def test_every_answer_cites_an_existing_passage_without_raw_ocr(
         ("Ở phường Hoàng Mai, đơn vị nào chủ trì xây dựng hướng dẫn khen thưởng sơ kết?", ["van hoa"], []),
         # "which plans carry out Quyết định 923": every plan that names it
         ("Kế hoạch nào thực hiện Quyết định 923/QĐ-TTg?", [], ["hoang mai", "so y te", "thanh pho ha noi"]),
+        # the plan asked of in the words that describe it, for its own number and day of issue
+        (
+            "Kế hoạch phát động phong trào thi đua của phường Thanh Bình số mấy, ban hành ngày nào?",
+            ["38/kh", "4/4/2025"],
+            [],
+        ),
+        ("ke hoach thi dua cua phuong thanh binh ky ngay nao", ["4/4/2025"], []),
+        # only generic words besides "when": the dated passage answers
+        ("kế hoạch của ngành y tế hà nội triển khai phong trào từ năm nào đến năm nào", ["2025", "2030"], []),
         # a scan's slip in the signer's surname
         ("ai ký kế hoạch của phường hoàng mai", ["nguyen quynh trang"], []),
     ],
