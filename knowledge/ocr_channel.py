@@ -110,6 +110,7 @@ _INITIAL_CLASSES: dict[str, tuple[str, ...]] = {
     "1": ("l",),
     "i": ("V", "l"),
     "g": ("g", "V"),
+    "t": ("t", "V"),  # "ủ" read as "t": "Tinh ty" is "Tỉnh ủy"
 }
 _MAX_KEYS = 256
 

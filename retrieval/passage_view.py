@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from knowledge.passages import Passage
+from knowledge.structure import CLOSING_TITLE, PREAMBLE_TITLE
 from retrieval.compose import Unit, split_units
 from retrieval.lexical import char_trigrams, features, syllables
 
@@ -32,7 +33,9 @@ class PassageView:
         if gives_heading:  # its last line titles the next passage
             passage = replace(passage, text=passage.text.rstrip().rsplit("\n", 1)[0])
         tokens = syllables(passage.text)
-        section_tokens = syllables(f"{passage.section} {carried}")
+        # the labels given to a plan's untitled opening and closing ("Mở đầu", "Phần kết") are none of its words
+        titles = " ".join(t for t in passage.section_path if t not in UNTITLED)
+        section_tokens = syllables(f"{titles} {carried}")
         return cls(
             units=split_units(passage),
             words=frozenset(tokens) | frozenset(section_tokens),
@@ -44,6 +47,7 @@ class PassageView:
         )
 
 
+UNTITLED = frozenset({PREAMBLE_TITLE, CLOSING_TITLE})
 _NUMBERING = re.compile(r"^(?:[ivx]{1,4}|[a-dđ]|\d{1,2})$")
 _FILLER = frozenset({"doi voi", "cac", "nhung", "ve", "cho"})
 _SEGMENT_SPLIT = re.compile(r"[,;:()]| và | va ", re.IGNORECASE)

@@ -217,3 +217,10 @@ def test_words_of_other_languages_are_kept() -> None:
 
     repaired = default_repairer().repair('phém theo huong "Made in Vi¢t Nam" - sang tao Viét Nam')
     assert repaired == 'phẩm theo hướng "Made in Việt Nam" - sáng tạo Việt Nam'
+
+
+def test_u_with_hook_read_as_t_is_repaired() -> None:
+    from knowledge.ocr_repair import default_repairer
+
+    repaired = default_repairer().repair("Ban Thudng vu Tinh ty Cao Bang; Van phong Pang ty")
+    assert repaired == "Ban Thường vụ Tỉnh ủy Cao Bằng; Văn phòng Đảng ủy"
