@@ -211,6 +211,15 @@ def block(meta: PlanMeta, passage: Passage, quote: str, *, lead: str = "", link_
     return f"{first}{body}\n{citation(meta, passage, link_base)}"
 
 
+def _opening(clauses: Sequence[str], limit: int) -> str:
+    window = clauses[0]
+    for clause in clauses[1:]:
+        if len(window) + 1 + len(clause) > limit:
+            break
+        window = f"{window} {clause}"
+    return window
+
+
 def lead_text(unit: Unit, score: Callable[[Unit], float], *, limit: int | None = None) -> str:
     """The unit that answers, cut to its best clauses when longer than ``limit`` (0: never cut), so the answer reads
     in a line or two."""
@@ -230,6 +239,8 @@ def lead_text(unit: Unit, score: Callable[[Unit], float], *, limit: int | None =
             value = score(_unit(window)) - 0.001 * len(window)
             if value > best_score:
                 best_window, best_score = window, value
+    if best_score <= 0:  # no window says a word of the question: the unit's opening says what it is about
+        best_window = _opening(clauses, limit)
     head = "… " if not text.startswith(best_window) else ""
     tail = " …" if not text.endswith(best_window) else ""
     return f"{head}{best_window.rstrip(',;: ')}{tail}"

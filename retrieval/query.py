@@ -113,6 +113,7 @@ SHORTHAND: dict[str, str] = {
     "ctr": "chương trình",
     "đg": "đánh giá",
     "tgia": "tham gia",
+    "tb": "trung bình",
     "ms": "mới",
     "sv": "sinh viên",
     "bnhieu": "bao nhiêu",

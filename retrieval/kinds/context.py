@@ -165,11 +165,18 @@ class Context:
         """The sentences or list items of a passage that support the answer (every one for a list)."""
         units = self.library.details(self.library.row_of[entry.passage.id]).units
         scores = [self.ranker.unit_score(u, self.question) for u in units]
-        wanted_whole = self.question.query.wants_list if whole is None else whole
+        wanted_whole = (self.question.query.wants_list or self.names_section(entry)) if whole is None else whole
         quote = select_quote(units, scores, whole=wanted_whole)
         if entry.carried and quote:
             quote = f"{entry.carried}\n{quote}"
         return quote or entry.passage.text
+
+    def names_section(self, entry: Entry) -> bool:
+        """Whether the question's subject is the passage's section itself ("mục đích kế hoạch … là gì", "tiêu chí cá
+        nhân ở …"): every content word is a word of its section titles, so the section is the answer, whole."""
+        content = set(self.question.terms.content)
+        titles = self.library.details(self.library.row_of[entry.passage.id]).section_words
+        return bool(content) and content <= titles
 
     def generated(self, entries: Sequence[Entry], draft: str) -> str:
         """The optional generator's rephrasing of the extractive draft, citations kept; the draft on any failure."""

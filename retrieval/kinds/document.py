@@ -59,6 +59,7 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
                 r"\bnoi nhan\b",
                 r"\bgui (den |toi |cho )?(nhung |cac )?(ai|co quan nao|don vi nao|noi nao)\b",
                 r"\bduoc gui (den|toi|cho)\b",
+                r"\b(ke hoach|van ban)\b[a-z0-9 ]* co gui (den |toi |cho )?[a-z ]+ (khong|chua) ?$",
             ),
         ),
         (
@@ -112,6 +113,7 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
 def document_aspect(folded_question: str) -> Aspect | None:
     """The card part a question asks for, or None for a question about the plan's content."""
     text = f" {canonical_wording(folded_question)} "
+    text = text.replace(" gui bao cao ", " bao cao ")  # sending reports is the plan's content, not its recipients
     for aspect, pattern in _PATTERNS:
         if pattern.search(text):
             return aspect
@@ -147,7 +149,7 @@ def _asks_every_plan(ctx: Context) -> bool:
     """No plan named, no number cited, and the plans asked of in the plural ("các kế hoạch … số hiệu"): each
     plan's own card answers."""
     query = ctx.question.query
-    plural = re.search(r"\b(cac|nhung|moi) (ke hoach|van ban)\b", query.folded) is not None
+    plural = re.search(r"\b(cac|nhung|moi|may) (ke hoach|van ban)\b", query.folded) is not None
     return not ctx.question.docs and not query.numbers and plural
 
 

@@ -341,3 +341,15 @@ def test_who_signed_a_plan_only_cited_is_not_answered_from_the_sentence_citing_i
     answerer = _answerer_of(tmp_path, WARD, sections)
     answer = answerer.answer("kế hoạch 777 của thành phố Sông Hồng do ai ký ạ")
     assert not answer.found
+
+
+def test_an_answer_line_that_says_no_word_of_the_question_opens_the_unit() -> None:
+    from retrieval.compose import _unit, lead_text
+
+    unit = _unit(
+        "Huy động sức mạnh tổng hợp của hệ thống chính trị, doanh nghiệp, người dân Thủ đô trong triển khai "
+        "khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số, góp phần thực hiện thắng lợi Nghị quyết số 57, "
+        "tạo chuyển biến mạnh mẽ về nhận thức trong toàn hệ thống chính trị."
+    )
+    lead = lead_text(unit, lambda _: 0.0, limit=120)
+    assert lead.startswith("Huy động sức mạnh tổng hợp") and lead.endswith("…")

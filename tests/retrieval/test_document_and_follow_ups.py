@@ -197,3 +197,17 @@ def test_the_shipped_ranking_and_plan_models_match_the_features_they_read() -> N
         "is_best": 0.0,
     }
     assert plans.probability(best) >= plans.threshold > plans.probability(weak)
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("kế hoạch có gửi sở nội vụ không", Aspect.RECIPIENTS),
+        ("kế hoạch của phường có gửi báo cáo không", None),  # sending reports is the plan's content
+        ("số hiệu mấy kế hoạch này là bao nhiêu", Aspect.IDENTITY),
+    ],
+)
+def test_yes_no_and_plural_document_questions(question: str, aspect: Aspect | None) -> None:
+    from retrieval.query import parse_query
+
+    assert document_aspect(parse_query(question).folded) is aspect

@@ -118,6 +118,11 @@ def test_every_answer_cites_an_existing_passage_without_raw_ocr(
         ("ke hoach thi dua cua phuong thanh binh ky ngay nao", ["4/4/2025"], []),
         # only generic words besides "when": the dated passage answers
         ("kế hoạch của ngành y tế hà nội triển khai phong trào từ năm nào đến năm nào", ["2025", "2030"], []),
+        # the section itself asked for: quoted whole, its answer line opening with its first words
+        ("mục đích kế hoạch Sở Y tế là gì?", ["huy dong suc manh tong hop"], ["ha noi thong minh", "so 57"]),
+        # "is the plan sent to …?" is the card's recipients; "mấy kế hoạch" asks of every plan
+        ("kh sở y tế có gửi ban tđkt ko", ["noi nhan"], ["khoi thi dua so 5"]),
+        ("số hiệu mấy kh này là bn vậy ad", ["99/kh"], ["3764", "38/kh"]),
         # a scan's slip in the signer's surname
         ("ai ký kế hoạch của phường hoàng mai", ["nguyen quynh trang"], []),
     ],
