@@ -28,6 +28,7 @@ LEAD_CHARS = 200  # the answer line: the unit that answers, cut to its best clau
 _LEADING_MARKER = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d{1,2}[.)])\s+")
 _NO_SPACE = re.compile(r"\s+")
 MAX_QUOTE = 1600
+QUOTE_BUDGET = 400  # a quote beside the answer line: the best sentence, and others while it stays this short
 NEIGHBOUR_SHARE = 0.6  # a sentence answering this share of the best one is quoted beside it
 
 DEFAULT_OFFICE = (
@@ -154,8 +155,12 @@ def select_quote(units: Sequence[Unit], scores: Sequence[float], *, whole: bool)
     # one unit of context before a short answer helps it read on its own
     if len(units[best].text) < 120 and best > 0:
         chosen.add(best - 1)
-    picked = [units[i].text for i in sorted(chosen)]
-    text = _join(picked)
+    picked = [units[i].text for i in sorted(chosen, key=lambda i: (i != best, -scores[i]))]
+    kept = [picked[0]]
+    for part in picked[1:]:  # the best unit, then the others best first while the quote stays short
+        if sum(len(k) for k in kept) + len(part) <= QUOTE_BUDGET:
+            kept.append(part)
+    text = _join([units[i].text for i in sorted(chosen) if units[i].text in kept])
     return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE].rsplit(" ", 1)[0] + " …"
 
 

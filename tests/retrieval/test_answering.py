@@ -353,3 +353,14 @@ def test_an_answer_line_that_says_no_word_of_the_question_opens_the_unit() -> No
     )
     lead = lead_text(unit, lambda _: 0.0, limit=120)
     assert lead.startswith("Huy động sức mạnh tổng hợp") and lead.endswith("…")
+
+
+def test_a_quote_beside_the_answer_line_keeps_the_best_sentence_and_stays_short() -> None:
+    from retrieval.compose import QUOTE_BUDGET, _unit, select_quote
+
+    units = [_unit(f"Câu thứ {i} " + "nói về việc khác trong kế hoạch. " * 4) for i in range(6)]
+    scores = [0.9, 0.8, 0.85, 1.0, 0.7, 0.95]
+    quote = select_quote(units, scores, whole=False)
+    assert units[3].text in quote.split("\n")  # the best sentence always
+    assert len(quote) <= QUOTE_BUDGET + 1
+    assert select_quote(units, scores, whole=True).count("\n") == 5  # a list asked for stays whole
