@@ -224,3 +224,11 @@ def test_u_with_hook_read_as_t_is_repaired() -> None:
 
     repaired = default_repairer().repair("Ban Thudng vu Tinh ty Cao Bang; Van phong Pang ty")
     assert repaired == "Ban Thường vụ Tỉnh ủy Cao Bằng; Văn phòng Đảng ủy"
+
+
+def test_common_administrative_phrases_win_over_look_alikes() -> None:
+    from knowledge.ocr_repair import default_repairer
+
+    scanned = "vuc dugce cap co6 tham quyén cho phép.\nnhat 1a doanh nghiép vira va nho dau tu"
+    repaired = default_repairer().repair(scanned)
+    assert "thẩm quyền cho phép" in repaired and "doanh nghiệp vừa và nhỏ" in repaired
