@@ -329,8 +329,8 @@ def _is_fixed(line: str, start: int, end: int, raw: str, heading: bool) -> bool:
     all_caps = bool(letters) and all(ch.isupper() and ch.isascii() for ch in letters)
     if "/" in (before, after) and (any(ch.isupper() for ch in letters) or len(letters) <= 2):
         return True  # a code ("KH-UBND", "57-NQ/TW") or an abbreviation ("d/c", "th/hiện")
-    if "-" in (before, after) and all_caps:
-        return True
+    if "-" in (before, after) and all_caps and not raw.endswith("&"):
+        return True  # "KH-UBND"; but "TP-S&": "S&" is the scan's "Sở"
     if all_caps and len(letters) >= 2 and not heading and not is_syllable_shape(raw.lower()):
         return True  # an acronym ("UBND", "TDP"); "PHUONG" or "SO" in a mixed line is a word in capitals
     if _ROMAN.match(raw) and after in ".)":

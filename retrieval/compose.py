@@ -100,8 +100,17 @@ def has_day(folded: str) -> bool:
 
 
 def answers_when(folded: str, query: WhenAsked) -> bool:
-    """Whether a line answers a "when" question: a day for a deadline asked, else any date or year."""
-    return has_day(folded) if query.wants_day else has_date(folded)
+    """Whether a line answers a "when" question: a day for a deadline asked (or the period a plan sets instead of
+    one: "định kỳ hằng năm"), else any date or year."""
+    return (has_day(folded) or periodic(folded)) if query.wants_day else has_date(folded)
+
+
+_PERIODIC = re.compile(r"\bdinh ky\b")
+
+
+def periodic(folded: str) -> bool:
+    """Whether folded text sets a recurring time ("định kỳ hằng năm") rather than a day."""
+    return bool(_PERIODIC.search(folded))
 
 
 class WhenAsked(Protocol):

@@ -114,6 +114,8 @@ SHORTHAND: dict[str, str] = {
     "đg": "đánh giá",
     "tgia": "tham gia",
     "tb": "trung bình",
+    "vb": "văn bản",
+    "vbản": "văn bản",
     "ms": "mới",
     "sv": "sinh viên",
     "bnhieu": "bao nhiêu",

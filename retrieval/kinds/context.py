@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from core.vietnamese import fold
 from knowledge.passages import Passage
 from retrieval.answer_line import Line, LineChooser, asked_words, candidate_lines, duty_holder, line_features
 from retrieval.answers import Answer, Source
@@ -15,10 +16,12 @@ from retrieval.compose import (
     answers_when,
     block,
     decline,
+    has_day,
     lead_group,
     lead_text,
     listed_noun,
     names_listed,
+    periodic,
     select_quote,
 )
 from retrieval.generator import AnswerGenerator
@@ -28,6 +31,7 @@ from retrieval.ranking import Candidate, Question, Ranker
 logger = logging.getLogger(__name__)
 
 MAX_SOURCES = 5
+NO_DAY = "Kế hoạch không nêu ngày cụ thể, chỉ quy định:"
 DATED_SHARE = 0.5  # for "when", a dated sentence answering half as well as the best one is the answer line
 
 
@@ -87,8 +91,19 @@ class Context:
         supports it."""
         key = (entry.passage.id, whole, cut)
         if key not in self._said:
-            self._said[key] = self._lead_and_quote(entry, whole=whole, cut=cut)
+            lead, quote = self._lead_and_quote(entry, whole=whole, cut=cut)
+            self._said[key] = (self._framed(entry, lead), quote)
         return self._said[key]
+
+    def _framed(self, entry: Entry, lead: str) -> str:
+        """The answer line with what it needs to read right: the body a duty belongs to when "who" is asked, and
+        that no day is set when a deadline is asked and the plan gives a period instead."""
+        holder = duty_holder("".join(entry.passage.section_path[-1:]), self.question.query, lead)
+        lead = f"{holder}: {lead}" if holder else lead
+        folded = fold(lead)
+        if self.question.query.wants_day and not has_day(folded) and periodic(folded):
+            lead = f"{NO_DAY} {lead}"
+        return lead
 
     def _lead_and_quote(self, entry: Entry, *, whole: bool | None, cut: bool) -> tuple[str, str]:
         units = self.library.details(self.library.row_of[entry.passage.id]).units
@@ -106,8 +121,6 @@ class Context:
         if entry.carried:  # the heading left at the end of the previous passage titles the answer
             lines = [line for line in lines if line != entry.carried]
             lead = f"{entry.carried.rstrip(' :')}: {lead}"
-        holder = duty_holder("".join(entry.passage.section_path[-1:]), self.question.query, lead)
-        lead = f"{holder}: {lead}" if holder else lead
         return lead, "\n".join(lines).strip()
 
     def _score(self, unit: Unit) -> float:
@@ -119,8 +132,11 @@ class Context:
         chooser = self.line_chooser
         if chooser is None or not chooser.learned:
             return self._hand_answer_line(units, cut=cut)
-        lines = candidate_lines(units, asked_words(self.question.query), "".join(title))
-        listed = listed_noun(self.question.query.folded)
+        query = self.question.query
+        lines = candidate_lines(units, asked_words(query), "".join(title))
+        if query.wants_date:  # "when": the line gives the date (or period) asked for, when any line does
+            lines = [ln for ln in lines if answers_when(ln.unit.folded, query)] or lines
+        listed = listed_noun(query.folded)
         # a list asked for under a title that names it is said whole; else the model chooses
         asked = [ln for ln in lines if ln.is_whole_list and ln.titled(listed)]
         line = asked[0] if len(asked) == 1 else chooser.choose(lines, self.line_features(units, lines))

@@ -60,6 +60,7 @@ _PATTERNS: tuple[tuple[Aspect, re.Pattern[str]], ...] = tuple(
                 r"\bgui (den |toi |cho )?(nhung |cac )?(ai|co quan nao|don vi nao|noi nao)\b",
                 r"\bduoc gui (den|toi|cho)\b",
                 r"\b(ke hoach|van ban)\b[a-z0-9 ]* co gui (den |toi |cho )?[a-z ]+ (khong|chua) ?$",
+                r"\b(ke hoach|van ban)\b[a-z0-9 ]* duoc gui\b[a-z ]* (ai|(co quan|don vi|noi)\b[a-z ]*\bnao)\b",
             ),
         ),
         (

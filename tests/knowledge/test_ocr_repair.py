@@ -232,3 +232,10 @@ def test_common_administrative_phrases_win_over_look_alikes() -> None:
     scanned = "vuc dugce cap co6 tham quyén cho phép.\nnhat 1a doanh nghiép vira va nho dau tu"
     repaired = default_repairer().repair(scanned)
     assert "thẩm quyền cho phép" in repaired and "doanh nghiệp vừa và nhỏ" in repaired
+
+
+def test_s_ampersand_beside_a_dash_is_repaired_not_kept_as_a_code() -> None:
+    from knowledge.ocr_repair import default_repairer
+
+    assert "TP-Sở Nội vụ" in default_repairer().repair("- Ban TDKT TP-S& Noi vu HN;")
+    assert "KH-UBND" in default_repairer().repair("Ké hoach s6 99/KH-UBND")

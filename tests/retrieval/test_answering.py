@@ -364,3 +364,13 @@ def test_a_quote_beside_the_answer_line_keeps_the_best_sentence_and_stays_short(
     assert units[3].text in quote.split("\n")  # the best sentence always
     assert len(quote) <= QUOTE_BUDGET + 1
     assert select_quote(units, scores, whole=True).count("\n") == 5  # a list asked for stays whole
+
+
+def test_a_deadline_asked_is_answered_by_a_day_or_by_the_period_set_instead() -> None:
+    from retrieval.compose import answers_when
+    from retrieval.query import parse_query
+
+    deadline = parse_query("hạn gửi báo cáo là ngày nào")
+    assert answers_when("dinh ky truoc ngay 15/12 hang nam bao cao", deadline)
+    assert answers_when("dinh ky hang nam cac don vi bao cao ve ubnd xa", deadline)
+    assert not answers_when("khen thuong vao dip tong ket cuoi nam 2030", deadline)

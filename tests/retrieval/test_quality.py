@@ -123,6 +123,16 @@ def test_every_answer_cites_an_existing_passage_without_raw_ocr(
         # "is the plan sent to …?" is the card's recipients; "mấy kế hoạch" asks of every plan
         ("kh sở y tế có gửi ban tđkt ko", ["noi nhan"], ["khoi thi dua so 5"]),
         ("số hiệu mấy kh này là bn vậy ad", ["99/kh"], ["3764", "38/kh"]),
+        # a deadline asked where the plan sets only a period: that period, said to be no day
+        ("han gui bao cao cua xa trung khanh", ["khong neu ngay cu the", "dinh ky hang nam"], []),
+        (
+            "trường mình ở xã trùng khánh thì bc kết quả phong trào gửi về đâu, có hạn ngày cụ thể ko",
+            ["dinh ky hang nam"],
+            ["van hoa"],
+        ),
+        # "được gửi (để báo cáo) những cơ quan nào" is the card's recipients; "S&" beside a dash is "Sở"
+        ("kế hoạch thi đua của phường Hoàng Mai được gửi để báo cáo những cơ quan nào?", ["noi nhan"], ["dang uy"]),
+        ("ke hoach thi dua cua so y te ha noi co gui ban thi dua khen thuong thanh pho khong", [], ["so noi vu"]),
         # a scan's slip in the signer's surname
         ("ai ký kế hoạch của phường hoàng mai", ["nguyen quynh trang"], []),
     ],

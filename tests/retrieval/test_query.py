@@ -150,3 +150,8 @@ def test_a_time_of_day_or_weekday_is_told_from_a_rank() -> None:
     assert parse_query("trung tâm làm việc từ mấy giờ").wants_time
     assert parse_query("lớp học vào tối thứ mấy").wants_time
     assert not parse_query("chỉ số chuyển đổi số phải xếp thứ mấy").wants_time
+
+
+def test_shorthand_for_documents_and_averages() -> None:
+    assert expand_shorthand("vb phải làm dạng điện tử bn %") == "văn bản phải làm dạng điện tử bao nhiêu %"
+    assert expand_shorthand("dti tính điểm tb mấy năm") == "dti tính điểm trung bình mấy năm"
