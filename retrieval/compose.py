@@ -73,7 +73,21 @@ def _key(text: str) -> str:
 
 def _is_heading(line: str, headings: set[str]) -> bool:
     key = _key(line)
-    return any(h and (key == h or (len(key) < 120 and h.startswith(key))) for h in headings)
+    if any(h and (key == h or (len(key) < 120 and h.startswith(key))) for h in headings):
+        return True
+    # the same title under a number the scan misread ("I1. TIÊU CHÍ …" for "III. Tiêu chí …")
+    bare = _unnumbered(key)
+    return len(bare) >= HEADING_WORDS_CHARS and any(_unnumbered(h) == bare for h in headings)
+
+
+HEADING_WORDS_CHARS = 12  # a title matched without its number must say this much
+
+
+def _unnumbered(key: str) -> str:
+    return _KEY_NUMBER.sub("", key)
+
+
+_KEY_NUMBER = re.compile(r"^(?:[ivxl1]{1,4}|\d{1,2}(?: \d{1,2})*|[a-z])\s+")
 
 
 def _unit(text: str) -> Unit:

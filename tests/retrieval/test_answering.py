@@ -374,3 +374,12 @@ def test_a_deadline_asked_is_answered_by_a_day_or_by_the_period_set_instead() ->
     assert answers_when("dinh ky truoc ngay 15/12 hang nam bao cao", deadline)
     assert answers_when("dinh ky hang nam cac don vi bao cao ve ubnd xa", deadline)
     assert not answers_when("khen thuong vao dip tong ket cuoi nam 2030", deadline)
+
+
+def test_a_title_under_a_number_the_scan_misread_is_no_sentence_of_the_passage() -> None:
+    from retrieval.compose import _is_heading, _key
+
+    headings = {_key("III. Tiêu chí thi đua và hình thức khen thưởng"), _key("a) Đối với tập thể")}
+    assert _is_heading("I1. TIÊU CHÍ THI ĐUA VÀ HÌNH THỨC KHEN THƯỞNG", headings)
+    assert not _is_heading("- Nội bộ đoàn kết, gương mẫu.", headings)
+    assert not _is_heading("1. Tập thể", headings)  # too little said to match without its number
