@@ -203,8 +203,10 @@ def _pairs(
 
 
 def _citation_pairs(cited: Sequence[tuple[str, str]], parent: PlanMeta) -> list[tuple[str, str]]:
-    """The plan the bundled one cites becomes the generated one's parent: its number and its issuer."""
+    """The plan the bundled one cites becomes the generated one's parent: its number (also said bare, "kế hoạch
+    190") and its issuer."""
     pairs = [(number, parent.number) for number, _ in cited]
+    pairs += [(number.split("/")[0], parent.number.split("/")[0]) for number, _ in cited if "/" in number]
     return pairs + [(issuer, parent.issuer) for _, issuer in cited if issuer]
 
 

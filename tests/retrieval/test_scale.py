@@ -157,3 +157,13 @@ def test_among_many_plans_a_cited_number_names_its_plan(many: Answerer) -> None:
     answer = many.answer("Kế hoạch số 19/KH-UBND do đơn vị nào ban hành?")
     assert answer.found
     assert f"UBND phường {place(7)}" in answer.text
+
+
+def test_the_cited_plan_is_renamed_also_where_its_number_is_said_bare() -> None:
+    from retrieval.corpus import _citation_pairs
+
+    parent = PlanMeta("p.txt", "", "UBND tỉnh Lạng Sơn", "tỉnh", "tỉnh Lạng Sơn", "155/KH-UBND", "2025-07-20")
+    rename = renamer(_citation_pairs([("190/KH-UBND", "UBND Thành phố Hà Nội")], parent), days=0, points=0)
+    said = rename("Kế hoạch số 190/KH-UBND của UBND Thành phố Hà Nội")
+    assert said == "Kế hoạch số 155/KH-UBND của UBND tỉnh Lạng Sơn"
+    assert rename("190") == "155"
