@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.vietnamese import fold
+from knowledge.lexicon import modern_tone_placement
 from knowledge.passages import PlanMeta
 
 # Broad levels give way to narrower ones named in the same question: "the city plan cited by phường Hoàng Mai".
@@ -31,6 +33,43 @@ _NAMED_PLACE = re.compile(
 
 def _phrase(text: str) -> str:
     return " ".join(re.findall(r"[0-9a-z]+", fold(text)))
+
+
+# Words a place or issuer may be said with besides its own name ("ngành Y tế" for "Sở Y tế", "UBND xã …").
+_NAME_WORDS = frozenset(
+    [
+        "ngành",
+        "sở",
+        "phường",
+        "xã",
+        "thành",
+        "phố",
+        "tỉnh",
+        "quận",
+        "huyện",
+        "thị",
+        "trấn",
+        "ủy",
+        "ban",
+        "nhân",
+        "dân",
+        "ubnd",
+        "thủ",
+        "đô",
+    ]
+)
+
+
+def _typed_words(text: str) -> list[str]:
+    """Lower-case words as typed, tone marks placed one way ("uỷ" → "ủy", "hoà" → "hòa")."""
+    words = re.findall(r"[0-9a-zà-ỹđ]+", unicodedata.normalize("NFC", text.lower()))
+    return [modern_tone_placement(w) for w in words]
+
+
+def _accented_words(text: str) -> list[str] | None:
+    """``text``'s words as typed (lower case), aligned with its folded words; None when they do not align."""
+    typed = _typed_words(text)
+    return typed if len(typed) == len(_phrase(text).split()) else None
 
 
 def _initials(locality: str) -> list[str]:
@@ -74,6 +113,11 @@ class LocalityResolver:
         # names are looked up word n-gram by word n-gram (a dictionary), not by one regular expression of every
         # name: with thousands of plans such a pattern takes seconds to compile and tens of milliseconds to match
         self._longest = max((len(p.split()) for p in self._aliases_by_phrase), default=0)
+        # each plan's names as spelt, word by word, with the level words any of them may be said with
+        self._spellings = {
+            m.document: _NAME_WORDS | {w for name in (m.locality, m.issuer, *m.aliases) for w in _typed_words(name)}
+            for m in self._metas.values()
+        }
 
     @staticmethod
     def _aliases(meta: PlanMeta) -> list[_Alias]:
@@ -111,7 +155,7 @@ class LocalityResolver:
         """The plans ``text`` names and the (folded) names that matched; the longest name wins where names overlap."""
         found: list[str] = []
         phrases: list[str] = []
-        for phrase in self._phrases_in(_phrase(text).split()):
+        for phrase in self._phrases_in(_phrase(text).split(), _accented_words(text)):
             phrases.append(phrase)
             for doc in self._aliases_by_phrase[phrase]:
                 if doc not in found:
@@ -123,20 +167,29 @@ class LocalityResolver:
                 found = [d for d in found if ranks[d] > 0]
         return found, phrases
 
-    def _phrases_in(self, words: list[str]) -> list[str]:
-        """The known names in ``words``, leftmost first and, where names overlap, the longest."""
+    def _phrases_in(self, words: list[str], typed: list[str] | None = None) -> list[str]:
+        """The known names in ``words`` (folded), leftmost first and, where names overlap, the longest. ``typed``:
+        the same words as typed; a word typed with marks must be spelt so in a name ("hoàn thành phổ cập" does not
+        name "Thành phố")."""
         phrases: list[str] = []
         start = 0
         while start < len(words):
             for size in range(min(self._longest, len(words) - start), 0, -1):
                 phrase = " ".join(words[start : start + size])
-                if phrase in self._aliases_by_phrase:
+                if phrase in self._aliases_by_phrase and self._spelt(phrase, typed, start, size):
                     phrases.append(phrase)
                     start += size
                     break
             else:
                 start += 1
         return phrases
+
+    def _spelt(self, phrase: str, typed: list[str] | None, start: int, size: int) -> bool:
+        if typed is None:
+            return True
+        said = typed[start : start + size]
+        known = set().union(*(self._spellings[d] for d in self._aliases_by_phrase[phrase]))
+        return all(fold(word) == word or word in known for word in said)
 
     def unknown_locality(self, text: str) -> str | None:
         """A place the question names with its level ("phường Cầu Giấy") that no plan is about, if any."""

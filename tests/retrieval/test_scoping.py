@@ -76,3 +76,12 @@ def test_a_department_plan_is_named_by_its_sector() -> None:
     resolver = LocalityResolver([health, _meta("hm.txt", "phường Hoàng Mai")])
     assert resolver.documents_named("tiêu chí thi đua trong ngành Y tế là gì") == ["health.txt"]
     assert resolver.documents_named("ngành y tế sông hồng sơ kết khi nào") == ["health.txt"]
+
+
+def test_a_word_typed_with_other_marks_is_no_part_of_a_name() -> None:
+    city = PlanMeta("city.txt", "", "UBND thành phố Hà Nội", "thành phố", "thành phố Hà Nội", "190/KH-UBND", "2025")
+    resolver = LocalityResolver([city])
+    assert resolver.documents_named("cá nhân hoàn thành phổ cập kiến thức số") == []  # "thành phổ", not "thành phố"
+    assert resolver.documents_named("kế hoạch của thành phố Hà Nội") == ["city.txt"]
+    assert resolver.documents_named("ke hoach cua thanh pho ha noi") == ["city.txt"]  # typed without marks
+    assert resolver.documents_named("Uỷ ban nhân dân thành phố Hà Nội") == ["city.txt"]  # the old tone placement
