@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from knowledge.passages import Fact, Passage
 from retrieval.answer_line import LineChooser
 from retrieval.answers import Answer, Source, answer_to_json, format_answer_text
+from retrieval.compose import leaf_title
 from retrieval.decline import DeclineModel, decline_features
 from retrieval.follow_up import DETAIL_MARK, Places, read_follow_up
 from retrieval.generator import AnswerGenerator
@@ -106,7 +107,7 @@ class Answerer:
         for candidate in ctx.candidates:
             entry = ctx.entry(candidate)
             units = ctx.library.details(candidate.row).units
-            lines = candidate_lines(units, asked_words(ctx.question.query), "".join(entry.passage.section_path[-1:]))
+            lines = candidate_lines(units, asked_words(ctx.question.query), leaf_title(entry.passage))
             found.append((entry.passage, [ln.unit.text for ln in lines], ctx.line_features(units, lines)))
         return found
 

@@ -219,6 +219,11 @@ def plan_link(link_base: str, passage: Passage) -> str:
     return f"{link_base.rstrip('/')}/plans/{quote_url(passage.document)}#{passage.anchor}"
 
 
+def leaf_title(passage: Passage) -> str:
+    """The title of the passage's own section ("" for none)."""
+    return passage.section_path[-1] if passage.section_path else ""
+
+
 def is_scanned(passage: Passage) -> bool:
     """Whether the passage was machine-read from a scan (its shown text is an OCR repair of the source)."""
     # the shown text is the source reflowed (lines joined, a number cut at a line end rejoined): only a change of

@@ -48,6 +48,13 @@ class PassageView:
 
 
 UNTITLED = frozenset({PREAMBLE_TITLE, CLOSING_TITLE})
+
+
+def names_number(words: frozenset[str], number: str) -> bool:
+    """Whether a passage's words name ``number`` (as written, or without its leading zeros: "07" as "7")."""
+    return number in words or number.lstrip("0") in words
+
+
 _NUMBERING = re.compile(r"^(?:[ivx]{1,4}|[a-dđ]|\d{1,2})$")
 _FILLER = frozenset({"doi voi", "cac", "nhung", "ve", "cho"})
 _SEGMENT_SPLIT = re.compile(r"[,;:()]| và | va ", re.IGNORECASE)

@@ -21,7 +21,7 @@ from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.lexical import char_trigrams, syllables
 from retrieval.library import Library
 from retrieval.linear_model import LinearModel
-from retrieval.passage_view import PassageView, in_title
+from retrieval.passage_view import PassageView, in_title, names_number
 from retrieval.query import ParsedQuery
 from retrieval.terms import QuestionTerms, synonym_held
 from retrieval.vectorstore import PassageIndex
@@ -408,7 +408,7 @@ class Ranker:
         if query.wants_time and not any(_CLOCK.search(u.folded) for u in view.units):
             return False
         own = self._library.entries[candidate.row].meta.number.split("/")[0]
-        if any(n not in view.words and n.lstrip("0") not in view.words and n != own for n in query.numbers):
+        if any(not names_number(view.words, n) and n != own for n in query.numbers):
             return False  # the question names a year or number the passage never mentions
         # nor may it name a system or brand ("VNeID") the passage never mentions
         return all(name in view.words for name in terms.foreign)

@@ -19,6 +19,7 @@ from retrieval.compose import (
     has_day,
     lead_group,
     lead_text,
+    leaf_title,
     listed_noun,
     names_listed,
     periodic,
@@ -98,7 +99,7 @@ class Context:
     def _framed(self, entry: Entry, lead: str) -> str:
         """The answer line with what it needs to read right: the body a duty belongs to when "who" is asked, and
         that no day is set when a deadline is asked and the plan gives a period instead."""
-        holder = duty_holder("".join(entry.passage.section_path[-1:]), self.question.query, lead)
+        holder = duty_holder(leaf_title(entry.passage), self.question.query, lead)
         lead = f"{holder}: {lead}" if holder else lead
         folded = fold(lead)
         if self.question.query.wants_day and not has_day(folded) and periodic(folded):
@@ -109,7 +110,7 @@ class Context:
         units = self.library.details(self.library.row_of[entry.passage.id]).units
         if not units:
             return "", entry.passage.text
-        lead, said, whole_list = self._answer_line(units, entry.passage.section_path[-1:], cut=cut)
+        lead, said, whole_list = self._answer_line(units, leaf_title(entry.passage), cut=cut)
         if whole_list and not whole and self.question.query.wants_list:
             return lead, ""  # the list asked for, word for word, is the answer line: nothing else to quote
         lines = self.quote(entry, whole=whole).split("\n")
@@ -126,14 +127,14 @@ class Context:
     def _score(self, unit: Unit) -> float:
         return self.ranker.unit_score(unit, self.question)
 
-    def _answer_line(self, units: Sequence[Unit], title: Sequence[str], *, cut: bool) -> tuple[str, list[Unit], bool]:
+    def _answer_line(self, units: Sequence[Unit], title: str, *, cut: bool) -> tuple[str, list[Unit], bool]:
         """The answer line, the units it says, and whether it is a whole list: the line the line model finds most
         likely to state the answer (a sentence, a list item, or a title with its list or first sentence)."""
         chooser = self.line_chooser
         if chooser is None or not chooser.learned:
             return self._hand_answer_line(units, cut=cut)
         query = self.question.query
-        lines = candidate_lines(units, asked_words(query), "".join(title))
+        lines = candidate_lines(units, asked_words(query), title)
         if query.wants_date:  # "when": the line gives the date (or period) asked for, when any line does
             lines = [ln for ln in lines if answers_when(ln.unit.folded, query)] or lines
         listed = listed_noun(query.folded)

@@ -10,7 +10,7 @@ from retrieval.decline import MIN_SUPPORT
 from retrieval.grouping import same_wording
 from retrieval.kinds.context import MAX_SOURCES, Context
 from retrieval.kinds.plan_choice import answering_plans, best_of_each_plan, searched_one_by_one
-from retrieval.passage_view import typed_share
+from retrieval.passage_view import names_number, typed_share
 from retrieval.ranking import Candidate
 
 MAX_BLOCKS = 5  # plans answered separately when no locality is named
@@ -103,12 +103,10 @@ def _chosen(ctx: Context) -> list[Candidate]:
 def _citing(ctx: Context) -> list[Candidate]:
     """ "Which plans carry out Quyết định 923": each plan whose passage names every number asked, its best such."""
     numbers = ctx.question.query.numbers
-    holding = [c for c in searched_one_by_one(ctx) if all(_names(ctx.library.details(c.row).words, n) for n in numbers)]
+    holding = [
+        c for c in searched_one_by_one(ctx) if all(names_number(ctx.library.details(c.row).words, n) for n in numbers)
+    ]
     return list(best_of_each_plan(ctx, holding, key=lambda c: c.rank).values())
-
-
-def _names(words: frozenset[str], number: str) -> bool:
-    return number in words or number.lstrip("0") in words
 
 
 def _lines(ctx: Context, chosen: list[Candidate]) -> str:

@@ -11,8 +11,23 @@ from retrieval.kinds.context import Context
 _IDENTITY_WORDS = frozenset({"ban", "hanh", "ky", "so", "ngay", "thang", "nam", "ten", "goi", "hieu"})
 # Words that describe the plan itself ("kế hoạch phát động phong trào thi đua đổi mới sáng tạo … số mấy")
 _PLAN_WORDS = frozenset(
-    {"ke", "hoach", "phat", "dong", "trien", "khai", "phong", "trao", "thi", "dua", "doi", "moi", "sang", "tao"}
-    | {"chuyen"}
+    {
+        "ke",
+        "hoach",
+        "phat",
+        "dong",
+        "trien",
+        "khai",
+        "phong",
+        "trao",
+        "thi",
+        "dua",
+        "doi",
+        "moi",
+        "sang",
+        "tao",
+        "chuyen",
+    }
 )
 # … as long as the question asks for the plan's own number or date of issue, not when the movement runs
 _IDENTITY_ASKED = re.compile(

@@ -43,7 +43,7 @@ def compose(ctx: Context) -> Answer:
     entry = ctx.entry(best)
     text = ctx.block(entry, whole=True if ctx.question.detailed else None)
     ordered = [best]
-    for runner_up in _runners_up(ctx):
+    for runner_up in _runners_up(ctx, best):
         other = ctx.entry(runner_up)
         lead, _ = ctx.lead_and_quote(other, cut=False)
         text += f"\n\nNgoài ra: {lead}\n{citation(other.meta, other.passage, ctx.link_base)}"
@@ -54,13 +54,12 @@ def compose(ctx: Context) -> Answer:
     return Answer(ctx.question.raw, text, True, sources, [entry.meta.locality])
 
 
-def _runners_up(ctx: Context) -> list[Candidate]:
+def _runners_up(ctx: Context, best: Candidate) -> list[Candidate]:
     """Passages giving another date or figure for a "when" or "how much" question (a ward's two report deadlines):
     the evidence does not pick one, so both are said."""
     query = ctx.question.query
     if not (query.wants_date or query.wants_number):
         return []
-    best = _answering(ctx) or ctx.candidates[0]
     said = _figures(ctx.lead_and_quote(ctx.entry(best), cut=False)[0])
     found = []
     for c in [c for c in ctx.candidates if c is not best][:MAX_RUNNERS_UP]:
